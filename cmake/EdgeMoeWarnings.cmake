@@ -1,0 +1,13 @@
+# Compiler flags. -march=native is applied to every target alike: Eigen's inline kernels must see the
+# same vector width in every object file, or objects disagree on alignment (an ODR violation).
+if(EDGEMOE_NATIVE)
+  add_compile_options(-march=native)
+endif()
+
+# Warnings for the project's own targets; third-party headers come in as SYSTEM includes.
+function(edgemoe_target_flags target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(EDGEMOE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,51 @@
+// The one place that knows every backend. Front ends ask for a backend by name and get the
+// Backend interface; they never include a backend's header.
+#include <functional>
+
+#include "cpu/cpu_backend.h"
+#include "edgemoe/backend.h"
+#include "edgemoe/error.h"
+
+namespace edgemoe {
+namespace {
+
+struct Entry {
+    const char* name;
+    std::function<std::string()> why_not;   // empty string: available
+    std::function<std::unique_ptr<Backend>(std::shared_ptr<const Model>, const BackendOptions&)> make;
+};
+
+const std::vector<Entry>& registry() {
+    static const std::vector<Entry> entries = {
+        {"cpu", [] { return std::string(); }, cpu::make_cpu_backend},
+    };
+    return entries;
+}
+
+}  // namespace
+
+std::vector<BackendInfo> list_backends() {
+    std::vector<BackendInfo> out;
+    for (const Entry& e : registry()) {
+        const std::string why = e.why_not();
+        out.push_back({e.name, why.empty(), why});
+    }
+    return out;
+}
+
+std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,
+                                        const BackendOptions& options) {
+    if (!model) throw BackendError(std::string(name) + ": no model loaded");
+    std::string known;
+    for (const Entry& e : registry()) {
+        if (name == e.name) {
+            const std::string why = e.why_not();
+            if (!why.empty()) throw BackendError(std::string(name) + ": not available: " + why);
+            return e.make(std::move(model), options);
+        }
+        known += (known.empty() ? "" : ", ") + std::string(e.name);
+    }
+    throw BackendError("unknown backend '" + std::string(name) + "' (this build has: " + known + ")");
+}
+
+}  // namespace edgemoe

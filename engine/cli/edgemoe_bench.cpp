@@ -1,0 +1,142 @@
+// edgemoe-bench: times the engine stage by stage over N frames, prints median and p90, the
+// effective GFLOP/s next to the machine's measured FMA peak, and counts heap allocations made
+// while steady-state frames run (the target is zero).
+#include <cstdlib>
+#include <iomanip>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "args.h"
+#include "edgemoe/backend.h"
+#include "edgemoe/frame_runner.h"
+#include "edgemoe/frame_source.h"
+#include "edgemoe/metrics.h"
+#include "edgemoe/resources.h"
+#include "peak_flops.h"
+
+#include "alloc_counter.h"
+
+using namespace edgemoe;
+
+namespace {
+
+const char* kUsage = R"(usage: edgemoe-bench [options]
+  --model FILE     model file (default: the bundled model)
+  --input SPEC     frame source (default: bundled sample video; a synthetic frame if none)
+  --task NAME      task to time (default: every task in turn)
+  --backend NAME   backend (default: cpu)
+  --threads N      worker threads (default: all cores)
+  --frames N       timed frames per task (default: 30)
+  --warmup N       untimed frames first (default: 3)
+  --json FILE      also write the figures as JSON
+)";
+
+cv::Mat first_frame(const std::string& spec) {
+    cv::Mat frame;
+    if (!spec.empty()) {
+        try {
+            auto src = FrameSource::open(spec);
+            if (src->read(frame)) return frame;
+        } catch (const std::exception& e) {
+            std::cerr << "edgemoe-bench: " << e.what() << "; using a synthetic frame\n";
+        }
+    }
+    frame.create(720, 1280, CV_8UC3);
+    cv::randu(frame, 0, 255);
+    cv::GaussianBlur(frame, frame, cv::Size(0, 0), 6);
+    return frame;
+}
+
+int run(int argc, char** argv) {
+    const cli::Args args(argc, argv, {"--help"},
+                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json"});
+    if (args.has("--help")) {
+        std::cout << kUsage;
+        return 0;
+    }
+    const std::string model_path = args.get("--model", default_model_path());
+    auto model = Model::load(model_path);
+    const ModelConfig& cfg = model->config();
+    BackendOptions opts;
+    opts.threads = int(args.get_int("--threads", 0));
+    if (opts.threads <= 0) opts.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    const std::string backend = args.get("--backend", "cpu");
+    FrameRunner runner(model, create_backend(backend, model, opts));
+    const long frames = args.get_int("--frames", 30), warmup = args.get_int("--warmup", 3);
+    const cv::Mat frame = first_frame(args.get("--input", default_input_path()));
+
+    std::vector<int> tasks;
+    if (args.has("--task")) {
+        const int t = cfg.task_index(args.get("--task"));
+        if (t < 0) throw std::invalid_argument("model has no task '" + args.get("--task") + "'");
+        tasks.push_back(t);
+    } else {
+        for (size_t t = 0; t < cfg.tasks.size(); ++t) tasks.push_back(int(t));
+    }
+
+    const double peak = cli::measure_peak_gflops(opts.threads);
+    const double gflop = 2 * (cfg.backbone_macs() + cfg.head_macs()) / 1e9;
+    std::cout << "model     " << model_path << " (" << cfg.name << ", head channels " << cfg.head_channels << ")\n"
+              << "backend   " << runner.backend().description() << "\n"
+              << "frame     " << frame.cols << "x" << frame.rows << " -> " << cfg.image_w << "x" << cfg.image_h << "\n"
+              << std::fixed << std::setprecision(2) << "work      " << 2 * cfg.backbone_macs() / 1e9
+              << " GFLOP backbone + " << 2 * cfg.head_macs() / 1e9 << " GFLOP head per frame\n"
+              << "peak      " << peak << " GFLOP/s float32 FMA on " << opts.threads << " threads (measured)\n\n";
+
+    nlohmann::json report = {{"model", cfg.name}, {"backend", backend}, {"threads", opts.threads},
+                             {"peak_gflops", peak}, {"gflop_per_frame", gflop}, {"tasks", nlohmann::json::object()}};
+    FrameResult result;
+    for (int t : tasks) {
+        for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
+        MetricsLog log(cfg.name, cfg.trained, backend);
+        const long allocs_before = cli::heap_allocations();
+        for (long i = 0; i < frames; ++i) {
+            runner.run(frame, t, result);
+            log.add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+        }
+        const long allocs = cli::heap_allocations() - allocs_before;
+        auto med = [&](double StageTimes::*s) { return log.percentile(s, 0.5); };
+        auto p90 = [&](double StageTimes::*s) { return log.percentile(s, 0.9); };
+        const double net_ms = med(&StageTimes::backbone) + med(&StageTimes::head);
+        const double gflops = gflop / (net_ms / 1e3);
+        std::cout << "task " << cfg.tasks[size_t(t)].name << " (" << frames << " frames)\n"
+                  << "  stage          median ms    p90 ms\n";
+        const std::pair<const char*, double StageTimes::*> stages[] = {
+            {"preprocess", &StageTimes::preprocess}, {"backbone", &StageTimes::backbone},
+            {"head", &StageTimes::head}, {"postprocess", &StageTimes::postprocess}, {"total", &StageTimes::total}};
+        nlohmann::json tj;
+        for (const auto& [name, field] : stages) {
+            std::cout << "  " << std::left << std::setw(14) << name << std::right << std::setw(10) << med(field)
+                      << std::setw(10) << p90(field) << "\n";
+            tj["median_ms"][name] = med(field);
+            tj["p90_ms"][name] = p90(field);
+        }
+        std::cout << "  effective     " << gflops << " GFLOP/s (backbone + head) = " << 100 * gflops / peak
+                  << "% of measured peak\n"
+                  << "  heap allocations during the " << frames << " timed frames: " << allocs << "\n\n";
+        tj["effective_gflops"] = gflops;
+        tj["heap_allocations"] = allocs;
+        report["tasks"][cfg.tasks[size_t(t)].name] = tj;
+    }
+    if (args.has("--json")) {
+        std::ofstream f(args.get("--json"));
+        f << report.dump(1) << "\n";
+        if (!f) throw std::runtime_error(args.get("--json") + ": cannot write");
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "edgemoe-bench: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,121 @@
+// edgemoe-run: runs a model on a video, image, folder or camera without a window, and writes the
+// coloured outputs, optionally the raw float outputs (.npy), and metrics.json.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "args.h"
+#include "edgemoe/backend.h"
+#include "edgemoe/colorize.h"
+#include "edgemoe/error.h"
+#include "edgemoe/frame_runner.h"
+#include "edgemoe/frame_source.h"
+#include "edgemoe/metrics.h"
+#include "edgemoe/npy.h"
+#include "edgemoe/resources.h"
+
+using namespace edgemoe;
+
+namespace {
+
+const char* kUsage = R"(usage: edgemoe-run [options]
+  --model FILE       model file (default: the bundled model)
+  --input SPEC       video file, image, folder of images, or camera index/device (default: bundled sample)
+  --task NAME        task name from the model, or "all" (default: the model's first task)
+  --backend NAME     backend (default: cpu)
+  --threads N        worker threads (default: all cores)
+  --frames N         stop after N frames (default: all)
+  --out DIR          output folder (default: edgemoe-out)
+  --raw              also write raw float32 outputs as <frame>_<task>.npy (CxHxW, model resolution)
+  --list-backends    print the backends of this build and exit
+)";
+
+std::string frame_name(int64_t index, const std::string& task, const char* ext) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(index));
+    return std::string(buf) + "_" + task + ext;
+}
+
+int run(int argc, char** argv) {
+    const cli::Args args(argc, argv, {"--raw", "--help", "--list-backends"},
+                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--out"});
+    if (args.has("--help")) {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (args.has("--list-backends")) {
+        for (const BackendInfo& b : list_backends())
+            std::cout << b.name << (b.available ? "  available" : "  not available: " + b.why_not) << "\n";
+        return 0;
+    }
+    const std::string model_path = args.get("--model", default_model_path());
+    if (model_path.empty()) throw ModelError("no --model given and no bundled model found (set EDGEMOE_RESOURCES)");
+    const std::string input = args.get("--input", default_input_path());
+    if (input.empty()) throw SourceError("no --input given and no bundled sample video found");
+    const std::filesystem::path out_dir = args.get("--out", "edgemoe-out");
+    const long max_frames = args.get_int("--frames", -1);
+    const bool raw = args.has("--raw");
+
+    auto model = Model::load(model_path);
+    const ModelConfig& cfg = model->config();
+    std::vector<int> tasks;
+    const std::string task_arg = args.get("--task", cfg.tasks.front().name);
+    if (task_arg == "all") {
+        for (size_t t = 0; t < cfg.tasks.size(); ++t) tasks.push_back(int(t));
+    } else {
+        const int t = cfg.task_index(task_arg);
+        if (t < 0) throw std::invalid_argument("model " + model_path + " has no task '" + task_arg + "'");
+        tasks.push_back(t);
+    }
+    BackendOptions opts;
+    opts.threads = int(args.get_int("--threads", 0));
+    const std::string backend_name = args.get("--backend", "cpu");
+    FrameRunner runner(model, create_backend(backend_name, model, opts));
+    auto source = FrameSource::open(input);
+
+    std::filesystem::create_directories(out_dir);
+    std::cerr << "model   " << model_path << " (" << cfg.name << (cfg.trained ? "" : ", UNTRAINED: outputs mean nothing")
+              << ")\nbackend " << runner.backend().description() << "\ninput   " << source->describe() << "\n";
+
+    MetricsLog log(cfg.name, cfg.trained, backend_name);
+    FrameResult result;
+    cv::Mat frame, picture;
+    for (int64_t index = 0; max_frames < 0 || index < max_frames; ++index) {
+        if (!source->read(frame)) break;
+        for (int t : tasks) {
+            runner.run(frame, t, result);
+            const TaskInfo& task = cfg.tasks[size_t(t)];
+            if (task.kind == TaskKind::Segmentation)
+                colorize_classes(result.class_map_frame, task, picture);
+            else
+                colorize_depth(result.depth_frame, task, DepthColormap::Turbo, picture);
+            if (!cfg.trained) stamp_untrained(picture);
+            const std::string png = (out_dir / frame_name(index, task.name, ".png")).string();
+            if (!cv::imwrite(png, picture)) throw std::runtime_error(png + ": cannot write");
+            if (raw)
+                write_npy((out_dir / frame_name(index, task.name, ".npy")).string(), result.net.raw.data(),
+                          {result.net.channels, result.net.height, result.net.width});
+            log.add({index, task.name, result.times, count_expert_tokens(result.net, cfg.num_experts)});
+        }
+        if (index % 10 == 0)
+            std::cerr << "frame " << index << "  " << result.times.total << " ms\n";
+    }
+    if (log.frames().empty()) throw SourceError(source->describe() + ": delivered no frames");
+    log.write_json((out_dir / "metrics.json").string());
+    std::cerr << log.frames().size() << " outputs written to " << out_dir.string() << "; median total "
+              << log.percentile(&StageTimes::total, 0.5) << " ms\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "edgemoe-run: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,48 @@
+#pragma once
+// A backend runs the network (backbone + one task head) on one preprocessed image. Backends are
+// created by name at run time; callers never include a backend's own header.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "edgemoe/model.h"
+#include "edgemoe/result.h"
+
+namespace edgemoe {
+
+struct BackendOptions {
+    int threads = 0;            // worker threads; 0 = every core
+    std::string xclbin;         // fpga: kernel binary
+    std::string device;         // fpga: device index or PCIe BDF
+    bool capture_backbone = false;  // also return the backbone output (tests, layer checks)
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    // The registry name ("cpu", "fpga-emu", "fpga").
+    virtual std::string name() const = 0;
+    // One line for people: what computes, with which precision and threads.
+    virtual std::string description() const = 0;
+    // image: CV_8UC3, exactly the model's input size, in the model's channel order.
+    // Fills `out`, reusing its storage; must not allocate per frame after the first.
+    virtual void infer(const cv::Mat& image, int task, NetworkOutput& out) = 0;
+};
+
+struct BackendInfo {
+    std::string name;
+    bool available = false;
+    std::string why_not;        // empty when available
+};
+
+// Every backend this build knows, and whether it can run here.
+std::vector<BackendInfo> list_backends();
+
+// Creates a backend by name. Throws BackendError naming the backend and the reason.
+std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,
+                                        const BackendOptions& options = {});
+
+}  // namespace edgemoe
