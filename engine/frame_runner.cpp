@@ -3,9 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include <opencv2/imgproc.hpp>
-
 #include "edgemoe/error.h"
+#include "image_resize.h"
 
 namespace edgemoe {
 namespace {
@@ -34,9 +33,14 @@ void argmax_channels(const NetworkOutput& net, cv::Mat& classes) {
 }  // namespace
 
 FrameRunner::FrameRunner(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend)
-    : model_(std::move(model)), backend_(std::move(backend)) {
+    : model_(std::move(model)),
+      backend_(std::move(backend)),
+      downscaler_(std::make_unique<FrameDownscaler>()),
+      upscaler_(std::make_unique<MapUpscaler>()) {
     if (!model_ || !backend_) throw std::invalid_argument("FrameRunner needs a model and a backend");
 }
+
+FrameRunner::~FrameRunner() = default;
 
 void FrameRunner::run(const cv::Mat& bgr, int task, FrameResult& out) {
     if (bgr.empty() || bgr.type() != CV_8UC3)
@@ -46,13 +50,9 @@ void FrameRunner::run(const cv::Mat& bgr, int task, FrameResult& out) {
         throw std::invalid_argument("task index " + std::to_string(task) + " out of range");
 
     const auto t0 = Clock::now();
-    // INTER_AREA averages the source pixels under each model pixel: the right filter for the large
-    // downscale from camera resolution, and it does not alias fine texture.
-    cv::resize(bgr, resized_, cv::Size(c.image_w, c.image_h), 0, 0, cv::INTER_AREA);
-    if (c.input.bgr)
-        resized_.copyTo(input_);
-    else
-        cv::cvtColor(resized_, input_, cv::COLOR_BGR2RGB);
+    // Area averaging: each model pixel is the mean of the camera pixels it covers, the right filter
+    // for a large downscale (no aliasing of fine texture).
+    downscaler_->run(bgr, cv::Size(c.image_w, c.image_h), !c.input.bgr, input_);
     const auto t1 = Clock::now();
 
     backend_->infer(input_, task, out.net);
@@ -62,11 +62,11 @@ void FrameRunner::run(const cv::Mat& bgr, int task, FrameResult& out) {
     out.kind = c.tasks[size_t(task)].kind;
     if (out.kind == TaskKind::Segmentation) {
         argmax_channels(out.net, out.class_map);
-        cv::resize(out.class_map, out.class_map_frame, bgr.size(), 0, 0, cv::INTER_NEAREST);
+        upscaler_->nearest(out.class_map, bgr.size(), out.class_map_frame);
     } else {
         out.depth.create(out.net.height, out.net.width, CV_32F);
         std::copy_n(out.net.raw.data(), out.net.raw.size(), out.depth.ptr<float>());
-        cv::resize(out.depth, out.depth_frame, bgr.size(), 0, 0, cv::INTER_LINEAR);
+        upscaler_->bilinear(out.depth, bgr.size(), out.depth_frame);
     }
     const auto t3 = Clock::now();
 

@@ -9,10 +9,16 @@
 #include "edgemoe/backend.h"
 
 namespace edgemoe {
+class FrameDownscaler;
+class MapUpscaler;
+}
+
+namespace edgemoe {
 
 class FrameRunner {
 public:
     FrameRunner(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend);
+    ~FrameRunner();
 
     // bgr: CV_8UC3 of any size. Throws std::invalid_argument for an empty or non-BGR frame.
     void run(const cv::Mat& bgr, int task, FrameResult& out);
@@ -23,7 +29,9 @@ public:
 private:
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Backend> backend_;
-    cv::Mat resized_, input_;   // reused every frame
+    std::unique_ptr<FrameDownscaler> downscaler_;
+    std::unique_ptr<MapUpscaler> upscaler_;
+    cv::Mat input_;   // reused every frame
 };
 
 }  // namespace edgemoe
