@@ -37,8 +37,9 @@ Parts split(const std::vector<uint8_t>& b) {
 
 std::vector<uint8_t> join(const Parts& p) {
     const std::string h = p.header.dump();
-    std::vector<uint8_t> out(8);
-    for (int i = 0; i < 8; ++i) out[size_t(i)] = uint8_t(uint64_t(h.size()) >> (8 * i));
+    std::vector<uint8_t> out;
+    out.reserve(8 + h.size() + p.data.size());
+    for (int i = 0; i < 8; ++i) out.push_back(uint8_t(uint64_t(h.size()) >> (8 * i)));
     out.insert(out.end(), h.begin(), h.end());
     out.insert(out.end(), p.data.begin(), p.data.end());
     return out;

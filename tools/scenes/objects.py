@@ -174,13 +174,15 @@ def building(pb, side, x_front, z0, z1, depth, height, u, style):
                    CONSTRUCTION, col, trim, par, seed + 2)
 
 
-def car(pb, x, z, heading, u, vz=0.0):
-    """A car, van or bus centred at (x, z), pointing +Z (heading 1) or -Z (-1).
+def car(pb, x, z_start, heading, u, vz=0.0, max_len=1e9, no_bus=False):
+    """A car, van or bus occupying z in [z_start, z_start + length] centred at x,
+    pointing +Z (heading 1) or -Z (-1).  u: 12 uniforms.
 
-    u: 12 uniforms.  Three primitives: undercarriage with wheels, body, cabin/roof.
+    Three primitives: undercarriage with wheels, body, cabin (cars only).  Returns
+    the length, or 0 (and adds nothing) when it would be longer than ``max_len``.
     """
     col = car_colour(u[0], u[1], u[2])
-    k = u[3]
+    k = u[3] * (0.93 if no_bus else 1.0)
     seed = float(int(u[4] * 1e5))
     vel = (0.0, vz)
     if k < 0.72:                       # sedan / hatchback / SUV
@@ -209,8 +211,10 @@ def car(pb, x, z, heading, u, vz=0.0):
         hc = 0.0
         if u[9] < 0.5:
             col = hsv(u[1], 0.2 + 0.6 * u[2], 0.5 + 0.4 * u[10])
+    if L > max_len:
+        return 0.0
     x0, x1 = x - W / 2, x + W / 2
-    z0, z1 = z - L / 2, z + L / 2
+    z0, z1 = z_start, z_start + L
     lod = 200.0
     # undercarriage + wheels (tyres drawn by the material on the side faces)
     pb.box((x0 + 0.05, 0.0, z0 + 0.25), (x1 - 0.05, clear + 0.02, z1 - 0.25), M.TYRES,
@@ -219,16 +223,13 @@ def car(pb, x, z, heading, u, vz=0.0):
     pb.box((x0, clear, z0), (x1, clear + hb, z1), M.CAR_BODY, VEHICLE, col, col,
            (heading, L, hb, kind), seed, vel, lod=lod)
     if kind == 0:
-        if heading > 0:
-            c0 = z0 + back
-        else:
-            c0 = z1 - back - cl
+        c0 = z0 + back if heading > 0 else z1 - back - cl
         pb.box((x0 + 0.1, clear + hb, c0), (x1 - 0.1, clear + hb + hc, c0 + cl), M.CABIN,
                VEHICLE, col, col, (heading, cl, hc, kind), seed, vel, lod=lod)
     return L
 
 
-def person(pb, x, z, facing, u, vz=0.0, base=0.0):
+def person(pb, x, z, facing, u, vel=(0.0, 0.0), base=0.0):
     """A pedestrian standing at (x, z) on a surface at height ``base``.
 
     facing: 0 along Z, 1 along X.  u: 12 uniforms.  Legs, torso (with arms) and head.
@@ -240,10 +241,10 @@ def person(pb, x, z, facing, u, vz=0.0, base=0.0):
     skin = skin_colour(u[8])
     hair = hsv(0.07, 0.5, 0.05 + 0.35 * u[9] ** 2)
     seed = float(int(u[10] * 1e5))
-    vel = (0.0, vz)
     lod = 140.0
     leg_h = 0.48 * h
-    stride = (0.05 + 0.2 * u[11]) * s if vz != 0 or u[11] < 0.4 else 0.0
+    moving = vel[0] != 0 or vel[1] != 0
+    stride = (0.05 + 0.2 * u[11]) * s if moving or u[11] < 0.4 else 0.0
     lw, ld, gap = 0.13 * s, 0.15 * s, 0.03 * s
     tw, td = 0.44 * s, 0.24 * s
     for k, sgn in enumerate((-1.0, 1.0)):
@@ -318,12 +319,17 @@ def wall(pb, x0, x1, z0, z1, height, u, base=0.0):
 
 
 def guard_rail(pb, x, z0, z1, side):
+    """Steel guard rail on posts every 4 m (construction)."""
     t = 0.08
     x0, x1 = (x, x + t) if side > 0 else (x - t, x)
-    pb.box((x0, 0.45, z0), (x1, 0.8, z1), M.WALL, CONSTRUCTION, (0.6, 0.62, 0.63),
-           (0.6, 0.62, 0.63), (3,), 7.0, lod=250.0)
-    pb.box((x0 + 0.04 * side, 0.0, z0), (x1 + 0.04 * side, 0.45, z1), M.WALL, CONSTRUCTION,
-           (0.3, 0.3, 0.3), (0.3, 0.3, 0.3), (4,), 8.0, lod=250.0)
+    col = (0.6, 0.62, 0.63)
+    pb.box((x0, 0.45, z0), (x1, 0.8, z1), M.WALL, CONSTRUCTION, col, col, (3,), 7.0, lod=250.0)
+    xp0, xp1 = (x1, x1 + 0.12) if side > 0 else (x0 - 0.12, x0)
+    z = np.ceil(z0 / 4.0) * 4.0
+    while z < z1 - 0.2:
+        pb.box((xp0, 0.0, z), (xp1, 0.75, z + 0.12), M.WALL, CONSTRUCTION, (0.35, 0.35, 0.36),
+               (0.35, 0.35, 0.36), (4,), 8.0, lod=70.0)
+        z += 4.0
 
 
 def street_lamp(pb, x, z, side, u, base=0.0):

@@ -64,6 +64,13 @@ def sample_bilinear(table, u, v):
 
 
 def fbm(u, v):
+    """Smooth noise in [0, 1]; about 10 texels per feature at the finest octave,
+    128 at the coarsest.  Nearest lookup: use >= 8 texels per metre on surfaces."""
+    return sample(FBM, u, v)
+
+
+def fbm_smooth(u, v):
+    """As fbm but bilinear (for strongly magnified use, e.g. clouds)."""
     return sample_bilinear(FBM, u, v)
 
 
