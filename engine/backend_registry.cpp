@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "cpu/cpu_backend.h"
+#include "fpga/fpga_emu_backend.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 
@@ -18,6 +19,7 @@ struct Entry {
 const std::vector<Entry>& registry() {
     static const std::vector<Entry> entries = {
         {"cpu", [] { return std::string(); }, cpu::make_cpu_backend},
+        {"fpga-emu", [] { return std::string(); }, fpga::make_emu_backend},
     };
     return entries;
 }

@@ -1,0 +1,126 @@
+// fpga-emu: the Edge-MoE kernel in C-simulation. The kernel is a template over its compile-time
+// shape (as hardware is built for one size), so this backend keeps one instantiation per shape it
+// knows and picks the one that matches the model.
+#include "fpga/fpga_emu_backend.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "edgemoe/error.h"
+#include "fpga/kernel_buffers.h"
+#include "fpga/packing.h"
+#include "kernel.h"
+
+namespace edgemoe::fpga {
+namespace {
+
+using namespace edgemoe_hls;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+template <class S>
+class EmuBackend final : public Backend {
+public:
+    EmuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
+        : model_(std::move(model)), packed_(pack<S>(*model_)), buffers_(), capture_(options.capture_backbone) {}
+
+    std::string name() const override { return "fpga-emu"; }
+    std::string description() const override {
+        std::string d = "FPGA kernel C-simulation (hls/ source under g++, bit-accurate fixed point)";
+        if (packed_.saturated)
+            d += "; " + std::to_string(packed_.saturated) + " weights saturated (most in " + packed_.worst + ")";
+        return d;
+    }
+
+    void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
+        const ModelConfig& c = model_->config();
+        if (task < 0 || task >= int(c.tasks.size())) throw BackendError("fpga-emu: task index out of range");
+        if (image.type() != CV_8UC3 || image.rows != S::IMG_H || image.cols != S::IMG_W || !image.isContinuous())
+            throw BackendError("fpga-emu: input must be a continuous CV_8UC3 image of the model's size");
+        const int ch = c.tasks[size_t(task)].channels;
+        KernelArgs a = buffers_.args();
+        a.image = image.ptr<uint8_t>();
+        a.weights = packed_.weights.data();
+        a.gates = packed_.gates[size_t(task)].data();
+        a.head = packed_.heads[size_t(task)].data();
+        a.out_channels = ch;
+
+        const auto t0 = Clock::now();
+        a.stages = kBackbone;
+        run_kernel<S>(a);
+        out.backbone_ms = ms_since(t0);
+        const auto t1 = Clock::now();
+        a.stages = kHead;
+        run_kernel<S>(a);
+        out.head_ms = ms_since(t1);
+
+        out.task = task;
+        out.channels = ch;
+        out.height = S::IMG_H;
+        out.width = S::IMG_W;
+        out.raw.resize(size_t(ch) * S::IMG_H * S::IMG_W);
+        dequantize(buffers_.out.data(), out.raw.size(), 22, out.raw.data());
+        out.routing.resize(S::MOE_BLOCKS);
+        for (int m = 0; m < S::MOE_BLOCKS; ++m) {
+            ExpertRouting& r = out.routing[size_t(m)];
+            r.block = 2 * m + 1;
+            r.tokens = S::N;
+            r.top_k = S::TOPK;
+            r.expert.resize(size_t(S::N) * S::TOPK);
+            r.weight.resize(size_t(S::N) * S::TOPK);
+            const int32_t* src = buffers_.routing.data() + size_t(m) * S::N * S::TOPK * 2;
+            for (size_t i = 0; i < r.expert.size(); ++i) {
+                r.expert[i] = int16_t(src[2 * i]);
+                r.weight[i] = float(std::ldexp(double(src[2 * i + 1]), -23));
+            }
+        }
+        if (capture_) {
+            out.backbone.resize(buffers_.x.size());
+            dequantize(buffers_.x.data(), buffers_.x.size(), 22, out.backbone.data());
+        }
+    }
+
+private:
+    static void dequantize(const int32_t* raw, size_t n, int frac, float* out) {
+        const float scale = std::ldexp(1.0f, -frac);
+        for (size_t i = 0; i < n; ++i) out[i] = float(raw[i]) * scale;
+    }
+
+    std::shared_ptr<const Model> model_;
+    PackedWeights packed_;
+    KernelBuffers<S> buffers_;
+    bool capture_;
+};
+
+template <class S>
+std::unique_ptr<Backend> try_make(const std::shared_ptr<const Model>& model, const BackendOptions& o) {
+    if (!matches_shape<S>(model->config())) return nullptr;
+    return std::make_unique<EmuBackend<S>>(model, o);
+}
+
+std::string shape_string(const ModelConfig& c) {
+    return std::to_string(c.image_h) + "x" + std::to_string(c.image_w) + ", patch " + std::to_string(c.patch) +
+           ", dim " + std::to_string(c.embed_dim) + ", depth " + std::to_string(c.depth) + ", " +
+           std::to_string(c.num_experts) + " experts of " + std::to_string(c.expert_hidden) + ", head channels " +
+           std::to_string(c.head_channels);
+}
+
+}  // namespace
+
+std::string emu_unsupported_reason(const ModelConfig& c) {
+    if (matches_shape<EdgeMoeShape>(c) || matches_shape<EdgeMoeShapeC256>(c) || matches_shape<TinyShape>(c)) return {};
+    return "the kernel is built for the Edge-MoE shape (128x256, patch 16, dim 192, depth 12, 3 heads, MLP 768, "
+           "16 experts of 384, top-2, MoE in odd blocks, heads of 64 or 256 channels); this model is " +
+           shape_string(c);
+}
+
+std::unique_ptr<Backend> make_emu_backend(std::shared_ptr<const Model> model, const BackendOptions& options) {
+    if (auto b = try_make<EdgeMoeShape>(model, options)) return b;
+    if (auto b = try_make<EdgeMoeShapeC256>(model, options)) return b;
+    if (auto b = try_make<TinyShape>(model, options)) return b;
+    throw BackendError("fpga-emu: " + emu_unsupported_reason(model->config()));
+}
+
+}  // namespace edgemoe::fpga

@@ -1,0 +1,43 @@
+#pragma once
+// Host-side memory for every kernel argument, sized from the kernel's own BufferSizes. For the
+// emulator these are the "DDR" the kernel reads and writes; the XRT backend allocates buffer
+// objects of the same sizes.
+#include <cstdint>
+#include <vector>
+
+#include "kernel.h"
+
+namespace edgemoe::fpga {
+
+template <class S>
+struct KernelBuffers {
+    using Z = edgemoe_hls::BufferSizes<S>;
+    std::vector<int32_t> x = std::vector<int32_t>(Z::x), ln = std::vector<int32_t>(Z::ln),
+                         qkv = std::vector<int32_t>(Z::qkv), attn = std::vector<int32_t>(Z::attn),
+                         hidden = std::vector<int32_t>(Z::hidden), scores = std::vector<int32_t>(Z::scores),
+                         stats = std::vector<int32_t>(Z::stats), logits = std::vector<int32_t>(Z::logits),
+                         queue = std::vector<int32_t>(Z::queue), qscore = std::vector<int32_t>(Z::queue),
+                         routing = std::vector<int32_t>(Z::routing), map_a = std::vector<int32_t>(Z::map),
+                         map_b = std::vector<int32_t>(Z::map), out = std::vector<int32_t>(Z::out);
+
+    edgemoe_hls::KernelArgs args() {
+        edgemoe_hls::KernelArgs a{};
+        a.x = x.data();
+        a.ln = ln.data();
+        a.qkv = qkv.data();
+        a.attn = attn.data();
+        a.hidden = hidden.data();
+        a.scores = scores.data();
+        a.stats = stats.data();
+        a.logits = logits.data();
+        a.queue = queue.data();
+        a.qscore = qscore.data();
+        a.routing = routing.data();
+        a.map_a = map_a.data();
+        a.map_b = map_b.data();
+        a.out = out.data();
+        return a;
+    }
+};
+
+}  // namespace edgemoe::fpga

@@ -1,0 +1,93 @@
+#pragma once
+// MOE WITH PATCH REORDERING (Edge-MoE idea 5).
+//
+// A token-by-token MoE would fetch two experts' weights (2 x 288 KB) for every token: the weight
+// traffic would dwarf the compute. Instead:
+//  1. the gate (one more linear layer on the unit, E outputs, the task's own gate matrix) scores
+//     every token; a single-pass softmax over the E logits and a top-k pick (ties to the lower
+//     expert) choose the experts;
+//  2. each choice is appended to its expert's queue of (token id, gate probability): the patches
+//     are reordered by expert;
+//  3. the loop then visits ACTIVE experts only: each one's weights are fetched once per frame per
+//     layer (double-buffered, so the next expert's fetch overlaps this one's compute), its queue's
+//     tokens are gathered through the linear unit (FC1 + GELU, FC2), and results are scattered back
+//     as x[token] += p * y. Inactive experts cost no memory traffic at all, which is where the
+//     task-level sparsity of M3ViT becomes time and energy saved.
+#include <cstdint>
+
+#include "edgemoe_hls/shape.h"
+#include "edgemoe_hls/types.h"
+#include "linear_unit.h"
+#include "rows.h"
+#include "softmax.h"
+
+namespace edgemoe_hls {
+
+// Picks the top-k of p[0..E) (ties to the lower index), largest first.
+template <int E, int K>
+void top_k(const int64_t (&p)[E], int (&index)[K]) {
+    int filled = 0;
+    for (int e = 0; e < E; ++e) {
+        int pos = filled;
+        while (pos > 0 && p[e] > p[index[pos - 1]]) --pos;
+        if (pos >= K) continue;
+        for (int j = (filled < K ? filled : K - 1); j > pos; --j) index[j] = index[j - 1];
+        index[pos] = e;
+        filled = filled + 1 < K ? filled + 1 : K;
+    }
+}
+
+// ln: norm2(x) rows [N][D]; logits: scratch [N][E16]; queue/qscore: scratch [E][N*TOPK];
+// hidden: scratch [N*TOPK][HE16]; routing: out [N][TOPK][2] (expert, prob_t raw); x: updated in place.
+template <class S, class LU>
+void moe_layer(const int32_t* ln, const int16_t* gate_w, const int16_t* w1, const int16_t* b1, const int16_t* w2,
+               const int16_t* b2, int32_t* logits, int32_t* queue, int32_t* qscore, int32_t* hidden,
+               int32_t* routing, int32_t* x) {
+    constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK;
+    constexpr int E16 = ceil16(E), HE16 = ceil16(S::HE);
+
+    // 1. Gate logits on the linear unit.
+    using Gate = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, D, E>;
+    RowSource<D> gate_src{ln, D};
+    WriteSink<E> gate_sink{logits, E16};
+    LU::run(Gate{gate_w, nullptr}, N, gate_src, gate_sink);
+
+    // 2. Softmax over E, top-k, per-expert queues.
+    int count[E];
+    for (int e = 0; e < E; ++e) count[e] = 0;
+route:
+    for (int t = 0; t < N; ++t) {
+        OnlineSoftmax sm;
+        for (int e = 0; e < E; ++e) sm.push(logits[size_t(t) * E16 + e]);
+        const int64_t inv = sm.inv_sum();
+        int64_t p[E];
+        for (int e = 0; e < E; ++e) p[e] = softmax_prob(logits[size_t(t) * E16 + e], sm.m, inv);
+        int pick[K];
+        top_k<E, K>(p, pick);
+        for (int k = 0; k < K; ++k) {
+            const int e = pick[k];
+            queue[size_t(e) * N * K + count[e]] = t;
+            qscore[size_t(e) * N * K + count[e]] = int32_t(p[e]);
+            ++count[e];
+            routing[(size_t(t) * K + k) * 2] = e;
+            routing[(size_t(t) * K + k) * 2 + 1] = int32_t(p[e]);
+        }
+    }
+
+    // 3. Active experts only, each fetched once.
+    using Fc1 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, D, S::HE>;
+    using Fc2 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, S::HE, D>;
+experts:
+    for (int e = 0; e < E; ++e) {
+        if (count[e] == 0) continue;   // no fetch, no compute
+        const int32_t* ids = queue + size_t(e) * N * K;
+        RowSource<D> in{ln, D, ids};
+        WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
+        LU::run(Fc1{w1 + size_t(e) * HE16 * D, b1 + size_t(e) * HE16}, count[e], in, to_hidden);
+        RowSource<S::HE> from_hidden{hidden, HE16};
+        ScatterScoreSink<D> to_x{x, D, ids, qscore + size_t(e) * N * K};
+        LU::run(Fc2{w2 + size_t(e) * D * HE16, b2 + size_t(e) * D}, count[e], from_hidden, to_x);
+    }
+}
+
+}  // namespace edgemoe_hls
