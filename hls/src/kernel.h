@@ -79,8 +79,10 @@ struct KernelArgs {
     int debug_step = 0;
 };
 
+// `lu` is the linear unit: HlsLinearUnit is the hardware's; the emulator may pass a faster
+// implementation that is proven bit-identical (engine/fpga/fast_linear_unit.h).
 template <class S, class LU = HlsLinearUnit>
-void run_kernel(const KernelArgs& a) {
+void run_kernel(const KernelArgs& a, LU& lu) {
     using L = WeightLayout<S>;
     constexpr int N = S::N, D = S::D;
     using Qkv = LinearLayer<fm_t, wt_t, wt_attn_bias_t, acc_t, D, 3 * D>;
@@ -93,7 +95,7 @@ frames:
     for (int img = 0; img < a.num_images; ++img) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16
         if (a.stages & kBackbone) {
-            patch_embed<S>(a.image + img * BufferSizes<S>::image, w, a.x);
+            patch_embed<S>(lu, a.image + img * BufferSizes<S>::image, w, a.x);
         blocks:
             for (int b = 0; b < S::DEPTH; ++b) {
                 const typename L::Block k = L::block(b);
@@ -104,7 +106,7 @@ frames:
                 {
                     RowSource<D> src{a.ln, D};
                     WriteSink<3 * D> sink{a.qkv, 3 * D};
-                    LU::run(Qkv{w + k.qkv_w, w + k.qkv_b}, N, src, sink);
+                    lu.run(Qkv{w + k.qkv_w, w + k.qkv_b}, N, src, sink);
                 }
                 if (stop(kAfterQkv)) return;
                 attention<S>(a.qkv, a.scores, a.stats, a.attn);
@@ -112,7 +114,7 @@ frames:
                 {
                     RowSource<D> src{a.attn, D};
                     ResidualSink<D> sink{a.x, D};
-                    LU::run(Proj{w + k.proj_w, w + k.proj_b}, N, src, sink);
+                    lu.run(Proj{w + k.proj_w, w + k.proj_b}, N, src, sink);
                 }
                 if (stop(kAfterProj)) return;
                 layer_norm<D>(a.x, N, D, w + k.ln2_g, w + k.ln2_b, a.ln, D);
@@ -120,22 +122,28 @@ frames:
                 if (b % 2 == 0) {
                     RowSource<D> src{a.ln, D};
                     WriteSink<S::MLP, Epilogue::Gelu> to_hidden{a.hidden, S::MLP};
-                    LU::run(Fc1{w + k.fc1_w, w + k.fc1_b}, N, src, to_hidden);
+                    lu.run(Fc1{w + k.fc1_w, w + k.fc1_b}, N, src, to_hidden);
                     RowSource<S::MLP> from_hidden{a.hidden, S::MLP};
                     ResidualSink<D> to_x{a.x, D};
-                    LU::run(Fc2{w + k.fc2_w, w + k.fc2_b}, N, from_hidden, to_x);
+                    lu.run(Fc2{w + k.fc2_w, w + k.fc2_b}, N, from_hidden, to_x);
                 } else {
                     const int m = b / 2;
-                    moe_layer<S, LU>(a.ln, a.gates + L::gate(m), w + k.w1, w + k.b1, w + k.w2, w + k.b2, a.logits,
+                    moe_layer<S>(lu, a.ln, a.gates + L::gate(m), w + k.w1, w + k.b1, w + k.w2, w + k.b2, a.logits,
                                      a.queue, a.qscore, a.hidden, a.routing + size_t(m) * N * S::TOPK * 2, a.x);
                 }
                 if (stop(kAfterMlp)) return;
             }
         }
         if (a.stages & kHead)
-            pup_head<S, LU>(a.x, a.head, a.out_channels, a.map_a, a.map_b,
+            pup_head<S>(lu, a.x, a.head, a.out_channels, a.map_a, a.map_b,
                             a.out + size_t(img) * a.out_channels * S::IMG_H * S::IMG_W);
     }
+}
+
+template <class S>
+void run_kernel(const KernelArgs& a) {
+    HlsLinearUnit lu;
+    run_kernel<S>(a, lu);
 }
 
 }  // namespace edgemoe_hls

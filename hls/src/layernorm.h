@@ -30,11 +30,11 @@ void layer_norm_row(const int32_t* x, const int16_t* gamma, const int16_t* beta,
     const int128_t mean2 = int128_t(mean * mean) >> 4;                 // 40 fractional bits
     int128_t var = ex2 - mean2 + kEps40;
     if (var < kEps40) var = kEps40;
-    const int64_t rstd = rsqrt_raw(uint64_t(var));                     // 20 fractional bits
+    const int64_t rstd = rsqrt_raw(uint64_t(var));                     // 30 fractional bits
     for (int i = 0; i < D; ++i) {
 #pragma HLS PIPELINE II = 1
         const int64_t centred = int64_t(x[i]) - mean;                  // 22 fractional bits
-        const int64_t normed = int64_t((int128_t(centred) * rstd) >> 20);   // 22 fractional bits
+        const int64_t normed = int64_t((int128_t(centred) * rstd) >> 30);   // 22 fractional bits
         const int64_t scaled = (normed * gamma[i]) >> 11;              // gamma: wt_norm_t, 11 fractional bits
         const fm_t out = from_bits<fm_t>(scaled + (int64_t(beta[i]) << 11));   // beta: wt_bias_t
         y[i] = int32_t(to_bits(out));

@@ -20,6 +20,7 @@
 // same unit serves all layers without run-time dispatch.
 #include <cstdint>
 
+#include "edgemoe_hls/shape.h"
 #include "edgemoe_hls/types.h"
 
 namespace edgemoe_hls {
@@ -39,7 +40,7 @@ struct LinearLayer {
 // (buf: IN16 values of In) and `sink.store(row, acc)` (acc: OUT16 accumulators).
 struct HlsLinearUnit {
     template <class L, class Src, class Sink>
-    static void run(const L& layer, int rows, Src& src, Sink& sink) {
+    void run(const L& layer, int rows, Src& src, Sink& sink) {
         using In = typename L::in_type;
         using Wt = typename L::weight_type;
         using Acc = typename L::acc_type;

@@ -40,7 +40,7 @@ void top_k(const int64_t (&p)[E], int (&index)[K]) {
 // ln: norm2(x) rows [N][D]; logits: scratch [N][E16]; queue/qscore: scratch [E][N*TOPK];
 // hidden: scratch [N*TOPK][HE16]; routing: out [N][TOPK][2] (expert, prob_t raw); x: updated in place.
 template <class S, class LU>
-void moe_layer(const int32_t* ln, const int16_t* gate_w, const int16_t* w1, const int16_t* b1, const int16_t* w2,
+void moe_layer(LU& lu, const int32_t* ln, const int16_t* gate_w, const int16_t* w1, const int16_t* b1, const int16_t* w2,
                const int16_t* b2, int32_t* logits, int32_t* queue, int32_t* qscore, int32_t* hidden,
                int32_t* routing, int32_t* x) {
     constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK;
@@ -50,7 +50,7 @@ void moe_layer(const int32_t* ln, const int16_t* gate_w, const int16_t* w1, cons
     using Gate = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, D, E>;
     RowSource<D> gate_src{ln, D};
     WriteSink<E> gate_sink{logits, E16};
-    LU::run(Gate{gate_w, nullptr}, N, gate_src, gate_sink);
+    lu.run(Gate{gate_w, nullptr}, N, gate_src, gate_sink);
 
     // 2. Softmax over E, top-k, per-expert queues.
     int count[E];
@@ -83,10 +83,10 @@ experts:
         const int32_t* ids = queue + size_t(e) * N * K;
         RowSource<D> in{ln, D, ids};
         WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
-        LU::run(Fc1{w1 + size_t(e) * HE16 * D, b1 + size_t(e) * HE16}, count[e], in, to_hidden);
+        lu.run(Fc1{w1 + size_t(e) * HE16 * D, b1 + size_t(e) * HE16}, count[e], in, to_hidden);
         RowSource<S::HE> from_hidden{hidden, HE16};
         ScatterScoreSink<D> to_x{x, D, ids, qscore + size_t(e) * N * K};
-        LU::run(Fc2{w2 + size_t(e) * D * HE16, b2 + size_t(e) * D}, count[e], from_hidden, to_x);
+        lu.run(Fc2{w2 + size_t(e) * D * HE16, b2 + size_t(e) * D}, count[e], from_hidden, to_x);
     }
 }
 

@@ -62,7 +62,7 @@ void upsample2(const int32_t* src, int h, int w, int32_t* dst, int channels, boo
 // x: backbone tokens [N][D]; head: the task's head weights; map_a, map_b: scratch maps;
 // out: [out_channels][IMG_H][IMG_W].
 template <class S, class LU>
-void pup_head(const int32_t* x, const int16_t* head, int out_channels, int32_t* map_a, int32_t* map_b,
+void pup_head(LU& lu, const int32_t* x, const int16_t* head, int out_channels, int32_t* map_a, int32_t* map_b,
               int32_t* out) {
     using L = WeightLayout<S>;
     constexpr int D = S::D, C = S::HEAD_C;
@@ -75,7 +75,7 @@ void pup_head(const int32_t* x, const int16_t* head, int out_channels, int32_t* 
     {
         NeighbourhoodSource<D> src{map_a, h, w};
         WriteSink<C, Epilogue::Relu> sink{map_b, C};
-        LU::run(Conv0{head + L::conv_w(0), head + L::conv_b(0)}, h * w, src, sink);
+        lu.run(Conv0{head + L::conv_w(0), head + L::conv_b(0)}, h * w, src, sink);
     }
     for (int k = 1; k < 4; ++k) {
         upsample2<C>(map_b, h, w, map_a, C, false, false);
@@ -83,14 +83,14 @@ void pup_head(const int32_t* x, const int16_t* head, int out_channels, int32_t* 
         w *= 2;
         NeighbourhoodSource<C> src{map_a, h, w};
         WriteSink<C, Epilogue::Relu> sink{map_b, C};
-        LU::run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
+        lu.run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
     }
     // 1x1 conv to the task's channels (padded to 16 outputs), then the final resize, planar.
     using Conv4 = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_head_t, C, S::MAX_OUT>;
     constexpr int O16 = ceil16(S::MAX_OUT);
     RowSource<C> src{map_b, C};
     WriteSink<S::MAX_OUT> sink{map_a, O16};
-    LU::run(Conv4{head + L::conv4_w, head + L::conv4_b}, h * w, src, sink);
+    lu.run(Conv4{head + L::conv4_w, head + L::conv4_b}, h * w, src, sink);
     upsample2<O16>(map_a, h, w, out, out_channels, true, S::FINAL_UP == 1);
 }
 

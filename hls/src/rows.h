@@ -36,13 +36,36 @@ struct NeighbourhoodSource {
     template <class In, int N>
     void load(int r, In (&row)[N]) const {
         const int y = r / w, x = r % w;
-        for (int k = 0; k < N; ++k) {
-#pragma HLS PIPELINE II = 1
-            const int tap = k / CIN, c = k % CIN;
+        for (int tap = 0; tap < 9; ++tap) {
             const int yy = y + tap / 3 - 1, xx = x + tap % 3 - 1;
-            const bool inside = k < 9 * CIN && yy >= 0 && yy < h && xx >= 0 && xx < w;
-            row[k] = inside ? from_bits<In>(map[(size_t(yy) * w + xx) * CIN + c]) : In(0);
+            const bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+            const int32_t* p = map + (size_t(inside ? yy : 0) * w + (inside ? xx : 0)) * CIN;
+            for (int c = 0; c < CIN; ++c) {
+#pragma HLS PIPELINE II = 1
+                row[tap * CIN + c] = inside ? from_bits<In>(p[c]) : In(0);
+            }
         }
+        for (int k = 9 * CIN; k < N; ++k) row[k] = In(0);
+    }
+};
+
+// A 16x16 RGB patch of the image as one row (channel, row, column: the conv weight's order).
+template <class S>
+struct PatchSource {
+    const uint8_t* image;
+    template <class In, int N>
+    void load(int r, In (&row)[N]) const {
+        constexpr int P = S::PATCH;
+        const int gy = r / S::GW, gx = r % S::GW;
+        for (int c = 0; c < 3; ++c)
+            for (int ky = 0; ky < P; ++ky) {
+                const uint8_t* px = image + (size_t(gy * P + ky) * S::IMG_W + gx * P) * 3 + c;
+                for (int kx = 0; kx < P; ++kx) {
+#pragma HLS PIPELINE II = 1
+                    row[(c * P + ky) * P + kx] = from_bits<In>(px[3 * kx]);
+                }
+            }
+        for (int k = 3 * P * P; k < N; ++k) row[k] = In(0);
     }
 };
 
@@ -61,6 +84,21 @@ struct WriteSink {
             if (EP == Epilogue::Gelu) y = gelu(y);
             if (EP == Epilogue::Relu && y < fm_t(0)) y = 0;
             out[size_t(r) * stride + o] = int32_t(to_bits(y));
+        }
+    }
+};
+
+// Patch tokens: x[1 + row] = fm_t(acc) + pos[1 + row] (pos: wt_bias_t raw).
+template <int OUT>
+struct PatchTokenSink {
+    int32_t* x;
+    const int16_t* pos;
+    template <class Acc, int N>
+    void store(int r, const Acc (&acc)[N]) const {
+        for (int o = 0; o < OUT; ++o) {
+#pragma HLS PIPELINE II = 1
+            const fm_t v = fm_t(acc[o]) + from_bits<wt_bias_t>(pos[size_t(r + 1) * OUT + o]);
+            x[size_t(r + 1) * OUT + o] = int32_t(to_bits(v));
         }
     }
 };

@@ -13,11 +13,11 @@ namespace edgemoe_hls {
 
 // e^x for x <= 0, x an fm_t (22 fractional bits); returns a prob_t raw value (23 fractional bits).
 // e^x = 2^t with t = x * log2(e) = n + f, n = floor(t), f in [0, 1); 2^f comes from a 65-entry ROM
-// with linear interpolation (relative error < 1.8e-5); the shift by -n is exact. Below 2^-24 the
-// result is 0. Absolute error < 2.5e-5 over the whole range.
+// with linear interpolation (relative error < 1.5e-5 at step 1/64); the shift by -n is exact.
+// Below 2^-24 the result is 0. Absolute error < 2e-5 over the whole range.
 inline int64_t exp_neg_raw(int64_t x22) {
-    constexpr int64_t kLog2e17 = 189086;               // floor(log2(e) * 2^17)
-    const int64_t t = (x22 * kLog2e17) >> 17;          // 22 fractional bits, floor
+    constexpr int64_t kLog2e24 = 24204406;             // floor(log2(e) * 2^24): |x22| * this < 2^56
+    const int64_t t = (x22 * kLog2e24) >> 24;          // 22 fractional bits, floor
     if (t <= -(int64_t(24) << 22)) return 0;
     const int64_t n = t >> 22;                         // floor(t) <= 0
     const int64_t f = t - (n << 22);                   // [0, 2^22)
@@ -51,8 +51,8 @@ inline int64_t recip_raw(int64_t s24) {
     return (y << 1) >> p;
 }
 
-// 1/sqrt(v) for v > 0, v raw with 40 fractional bits; returns raw with 20 fractional bits
-// (ufixed<32,12>: up to 4096, i.e. v >= 2^-24). v = m * 4^q with m in [1, 4); 1/sqrt(m) from a
+// 1/sqrt(v) for v > 0, v raw with 40 fractional bits; returns raw with 30 fractional bits
+// (ufixed<42,12>: up to 4096, i.e. v >= 2^-24; 30 bits keep large variances' small results precise). v = m * 4^q with m in [1, 4); 1/sqrt(m) from a
 // 97-entry ROM with interpolation, then one Newton-Raphson step y' = y (3 - m y^2) / 2.
 // Relative error < 1e-6 before the final truncation.
 inline int64_t rsqrt_raw(uint64_t v40) {
@@ -66,7 +66,7 @@ inline int64_t rsqrt_raw(uint64_t v40) {
     const int64_t y2 = (y * y) >> 22;
     const int64_t my2 = (m * y2) >> 22;
     y = (y * ((int64_t(3) << 22) - my2)) >> 23;        // Newton-Raphson, 22 fractional bits
-    const int out_shift = 2 + q;                       // 22 -> 20 fractional bits, times 2^-q
+    const int out_shift = q - 8;                       // 22 -> 30 fractional bits, times 2^-q
     return out_shift >= 0 ? y >> out_shift : y << -out_shift;
 }
 
