@@ -28,7 +28,8 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --model FILE     model file (default: the bundled model)
   --input SPEC     frame source (default: bundled sample video; a synthetic frame if none)
   --task NAME      task to time (default: every task in turn)
-  --backend NAME   backend (default: cpu)
+  --backend LIST   backend, or several separated by commas, timed in turn in this one run with
+                   the ratio of each to the first printed (default: cpu)
   --threads N      worker threads (default: all cores)
   --frames N       timed frames per task (default: 30)
   --warmup N       untimed frames first (default: 3)
@@ -64,8 +65,18 @@ int run(int argc, char** argv) {
     BackendOptions opts;
     opts.threads = int(args.get_int("--threads", 0));
     if (opts.threads <= 0) opts.threads = int(std::max(1u, std::thread::hardware_concurrency()));
-    const std::string backend = args.get("--backend", "cpu");
-    FrameRunner runner(model, create_backend(backend, model, opts));
+    std::vector<std::string> backends;
+    {
+        std::string list = args.get("--backend", "cpu"), item;
+        for (size_t i = 0; i <= list.size(); ++i)
+            if (i == list.size() || list[i] == ',') {
+                if (!item.empty()) backends.push_back(item);
+                item.clear();
+            } else {
+                item += list[i];
+            }
+    }
+    if (backends.empty()) throw std::invalid_argument("--backend needs a name");
     const long frames = args.get_int("--frames", 30), warmup = args.get_int("--warmup", 3);
     const cv::Mat frame = first_frame(args.get("--input", default_input_path()));
 
@@ -81,15 +92,22 @@ int run(int argc, char** argv) {
     const double peak = cli::measure_peak_gflops(opts.threads);
     const double gflop = 2 * (cfg.backbone_macs() + cfg.head_macs()) / 1e9;
     std::cout << "model     " << model_path << " (" << cfg.name << ", head channels " << cfg.head_channels << ")\n"
-              << "backend   " << runner.backend().description() << "\n"
               << "frame     " << frame.cols << "x" << frame.rows << " -> " << cfg.image_w << "x" << cfg.image_h << "\n"
               << std::fixed << std::setprecision(2) << "work      " << 2 * cfg.backbone_macs() / 1e9
               << " GFLOP backbone + " << 2 * cfg.head_macs() / 1e9 << " GFLOP head per frame\n"
               << "peak      " << peak << " GFLOP/s float32 FMA on " << opts.threads << " threads (measured)\n\n";
 
-    nlohmann::json report = {{"model", cfg.name}, {"backend", backend}, {"threads", opts.threads},
-                             {"peak_gflops", peak}, {"gflop_per_frame", gflop}, {"tasks", nlohmann::json::object()}};
+    nlohmann::json report = {{"model", cfg.name}, {"threads", opts.threads}, {"peak_gflops", peak},
+                             {"gflop_per_frame", gflop}, {"backends", nlohmann::json::object()}};
     FrameResult result;
+    // median backbone and head ms per backend and task, for the ratios at the end
+    std::vector<std::vector<std::pair<double, double>>> medians;
+    for (const std::string& backend : backends) {
+    FrameRunner runner(model, create_backend(backend, model, opts));
+    std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
+    nlohmann::json& breport = report["backends"][backend];
+    breport["description"] = runner.backend().description();
+    medians.emplace_back();
     for (int t : tasks) {
         for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
         MetricsLog log(cfg.name, cfg.trained, backend);
@@ -120,8 +138,18 @@ int run(int argc, char** argv) {
                   << "  heap allocations during the " << frames << " timed frames: " << allocs << "\n\n";
         tj["effective_gflops"] = gflops;
         tj["heap_allocations"] = allocs;
-        report["tasks"][cfg.tasks[size_t(t)].name] = tj;
+        breport["tasks"][cfg.tasks[size_t(t)].name] = tj;
+        medians.back().emplace_back(med(&StageTimes::backbone), med(&StageTimes::head));
     }
+    }
+    for (size_t b = 1; b < backends.size(); ++b)
+        for (size_t i = 0; i < tasks.size(); ++i) {
+            const auto& base = medians[0][i];
+            const auto& other = medians[b][i];
+            std::cout << "ratio " << backends[b] << " / " << backends[0] << ", task " << cfg.tasks[size_t(tasks[i])].name
+                      << ": backbone " << other.first / base.first << "x, head " << other.second / base.second
+                      << "x, backbone + head " << (other.first + other.second) / (base.first + base.second) << "x\n";
+        }
     if (args.has("--json")) {
         std::ofstream f(args.get("--json"));
         f << report.dump(1) << "\n";

@@ -99,7 +99,8 @@ def time_engine(path, threads, frames, warmup, bench):
         subprocess.run([bench, "--model", path, "--threads", str(threads), "--frames", str(frames),
                         "--warmup", str(warmup), "--json", out.name], check=True, stdout=subprocess.DEVNULL)
         report = json.load(open(out.name))
-    return {name: t["median_ms"]["backbone"] + t["median_ms"]["head"] for name, t in report["tasks"].items()}
+    tasks = report["backends"]["cpu"]["tasks"]
+    return {name: t["median_ms"]["backbone"] + t["median_ms"]["head"] for name, t in tasks.items()}
 
 
 def main():
