@@ -21,17 +21,15 @@ namespace edgemoe_hls {
 
 constexpr int log2_int(int v) { return v <= 1 ? 0 : 1 + log2_int(v / 2); }
 
-// qkv: [N][3D] (Q | K | V, head h = dims h*HD..); scores: [HEADS][N][N] scratch; stats: [HEADS][N][2]
-// (m, 1/s); out: [N][D].
+// One head. qkv: [N][3D] (Q | K | V, head h = dims h*HD..); scores: [HEADS][N][N] scratch;
+// stats: [HEADS][N][2] (m, 1/s); out: [N][D] (this head writes its HD columns).
 template <class S>
-void attention(const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
+void attention_head(int h, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
     constexpr int N = S::N, D = S::D, HD = S::HD, LD = 3 * S::D, QB = 4;
     // 1/sqrt(HD) is a shift: HD must be a power of 4 (64 in Edge-MoE: scale 1/8).
     constexpr int kScaleShift = log2_int(HD) / 2;
     static_assert((1 << (2 * kScaleShift)) == HD, "head width must be a power of 4");
-
-heads:
-    for (int h = 0; h < S::HEADS; ++h) {
+    {
         int32_t* sc = scores + size_t(h) * N * N;
         int32_t* st = stats + size_t(h) * N * 2;
     query_blocks:
@@ -91,6 +89,13 @@ heads:
                 }
         }
     }
+}
+
+// All heads, one after the other on the hardware's single attention unit. Heads touch disjoint
+// parts of every buffer, so the emulator may run them side by side (`units.for_each`).
+template <class S, class Units>
+void attention(Units& units, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
+    units.for_each(S::HEADS, [&](int h) { attention_head<S>(h, qkv, scores, stats, out); });
 }
 
 }  // namespace edgemoe_hls

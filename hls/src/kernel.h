@@ -109,7 +109,7 @@ frames:
                     lu.run(Qkv{w + k.qkv_w, w + k.qkv_b}, N, src, sink);
                 }
                 if (stop(kAfterQkv)) return;
-                attention<S>(a.qkv, a.scores, a.stats, a.attn);
+                attention<S>(lu, a.qkv, a.scores, a.stats, a.attn);
                 if (stop(kAfterAttention)) return;
                 {
                     RowSource<D> src{a.attn, D};

@@ -39,6 +39,12 @@ struct LinearLayer {
 // The reference implementation: the HLS code itself. Rows go through `src.load(row, buf)`
 // (buf: IN16 values of In) and `sink.store(row, acc)` (acc: OUT16 accumulators).
 struct HlsLinearUnit {
+    // Independent work items (attention heads) in sequence, as the hardware runs them.
+    template <class F>
+    void for_each(int n, F&& f) {
+        for (int i = 0; i < n; ++i) f(i);
+    }
+
     template <class L, class Src, class Sink>
     void run(const L& layer, int rows, Src& src, Sink& sink) {
         using In = typename L::in_type;
