@@ -62,7 +62,8 @@ public:
     Sampler(const Sampler&) = delete;
     Sampler& operator=(const Sampler&) = delete;
 
-    // Samples once now, then every period on a thread of its own. No-op when running.
+    // Samples once now, then every period on a thread of its own. No-op when running. Call start()
+    // and stop() from one thread; everything else is thread-safe.
     void start();
     // Joins the thread after one last sample, so that intervals ending before stop() are covered.
     void stop();
@@ -83,6 +84,9 @@ public:
     IntervalEnergy recent_energy(size_t i, std::chrono::nanoseconds window, double* seconds) const;
     // The time up to which every meter has a sample (the earliest of their latest samples).
     TimePoint covered_until() const;
+    // The time from which every meter has a sample (the latest of their oldest samples): intervals
+    // starting earlier are BeforeHistory for some meter.
+    TimePoint history_start() const;
     // Waits until covered_until() >= t, up to `timeout` of real time. False on timeout, or at once
     // when the sampler is not running and has not covered t.
     bool wait_until_covered(TimePoint t, std::chrono::nanoseconds timeout) const;

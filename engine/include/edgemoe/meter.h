@@ -56,7 +56,7 @@ public:
     // Reads the sensor. `now` is the caller's timestamp for this read (the sampler's clock); counters
     // use it to tell a wrap-around from a reset. Not thread-safe: one caller at a time.
     virtual Reading read(TimePoint now) = 0;
-    Reading read() { return read(Clock::now()); }
+    Reading read_now() { return read(Clock::now()); }
 
 protected:
     Meter(std::string name, std::string family, std::string what, MeterKind kind,
