@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "edgemoe/error.h"
+#include "fpga/fast_linear_unit.h"
 #include "fpga/kernel_buffers.h"
 #include "fpga/packing.h"
 #include "kernel.h"
@@ -24,11 +26,16 @@ template <class S>
 class EmuBackend final : public Backend {
 public:
     EmuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
-        : model_(std::move(model)), packed_(pack<S>(*model_)), buffers_(), capture_(options.capture_backbone) {}
+        : model_(std::move(model)),
+          packed_(pack<S>(*model_)),
+          capture_(options.capture_backbone),
+          exact_unit_(options.emu_kernel_linear_unit),
+          fast_(options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()))) {}
 
     std::string name() const override { return "fpga-emu"; }
     std::string description() const override {
-        std::string d = "FPGA kernel C-simulation (hls/ source under g++, bit-accurate fixed point)";
+        std::string d = "FPGA kernel C-simulation (hls/ source under g++, bit-accurate fixed point";
+        d += exact_unit_ ? ", kernel's own linear unit)" : ", exact double-GEMM linear unit)";
         if (packed_.saturated)
             d += "; " + std::to_string(packed_.saturated) + " weights saturated (most in " + packed_.worst + ")";
         return d;
@@ -49,11 +56,11 @@ public:
 
         const auto t0 = Clock::now();
         a.stages = kBackbone;
-        run_kernel<S>(a);
+        run(a);
         out.backbone_ms = ms_since(t0);
         const auto t1 = Clock::now();
         a.stages = kHead;
-        run_kernel<S>(a);
+        run(a);
         out.head_ms = ms_since(t1);
 
         out.task = task;
@@ -83,6 +90,15 @@ public:
     }
 
 private:
+    void run(const KernelArgs& a) {
+        if (exact_unit_) {
+            HlsLinearUnit lu;
+            run_kernel<S>(a, lu);
+        } else {
+            run_kernel<S>(a, fast_);
+        }
+    }
+
     static void dequantize(const int32_t* raw, size_t n, int frac, float* out) {
         const float scale = std::ldexp(1.0f, -frac);
         for (size_t i = 0; i < n; ++i) out[i] = float(raw[i]) * scale;
@@ -92,6 +108,8 @@ private:
     PackedWeights packed_;
     KernelBuffers<S> buffers_;
     bool capture_;
+    bool exact_unit_;          // run the kernel's own linear unit instead of the fast equivalent
+    FastLinearUnit fast_;
 };
 
 template <class S>

@@ -71,12 +71,17 @@ class Camera:
         return rel @ r, rel @ u, rel @ f
 
 
-def screen_rects(cam, pts, height, width):
+# the 12 edges of a box given as 8 corners numbered by bits (x: 1, y: 2, z: 4)
+BOX_EDGES = np.array([(a, a | b) for b in (1, 2, 4) for a in range(8) if not a & b])
+
+
+def screen_rects(cam, pts, height, width, edges=None):
     """Pixel rectangles covering convex point sets.
 
-    pts: float [N, K, 3], each row the corners of a convex volume.  The volume is
-    clipped at the near plane (intersections of all corner pairs with the plane
-    are added) so that objects crossing it still get a correct rectangle.
+    pts: float [N, K, 3], each row the corners of a convex volume.  Volumes that
+    cross the near plane are clipped: the crossings of the near plane by the
+    ``edges`` (index pairs [E, 2] into K that include every edge of the hull; all
+    pairs by default) are added to the points in front.
 
     Returns (rects int32 [N, 4] as (row0, row1, col0, col1), half-open and clipped
     to the image; zmin float [N] = nearest depth of the volume (>= NEAR);
@@ -88,46 +93,45 @@ def screen_rects(cam, pts, height, width):
     front = zc > NEAR
     anyf = front.any(1)
     allf = front.all(1)
-    big = 1e9
     with np.errstate(divide="ignore", invalid="ignore"):
         zs = np.where(front, zc, 1.0)
         cx = np.where(front, xc / zs, np.nan)
         cy = np.where(front, yc / zs, np.nan)
+    xmin = np.full(n, 1e9)
+    xmax = np.full(n, -1e9)
+    ymin = np.full(n, 1e9)
+    ymax = np.full(n, -1e9)
+    vis = np.flatnonzero(allf)
+    if len(vis):
+        xmin[vis] = cx[vis].min(1)
+        xmax[vis] = cx[vis].max(1)
+        ymin[vis] = cy[vis].min(1)
+        ymax[vis] = cy[vis].max(1)
     mixed = np.flatnonzero(anyf & ~allf)
     if len(mixed):
+        if edges is None:
+            edges = np.array([(a, b) for a in range(k) for b in range(a + 1, k)])
+        ea, eb = edges[:, 0], edges[:, 1]
         xa, ya, za = xc[mixed], yc[mixed], zc[mixed]
-        za1, za2 = za[:, :, None], za[:, None, :]
-        cross = (za1 > NEAR) != (za2 > NEAR)
+        z1, z2 = za[:, ea], za[:, eb]
+        cross = (z1 > NEAR) != (z2 > NEAR)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tt = (NEAR - za1) / (za2 - za1)
-            px = (xa[:, :, None] + tt * (xa[:, None, :] - xa[:, :, None])) / NEAR
-            py = (ya[:, :, None] + tt * (ya[:, None, :] - ya[:, :, None])) / NEAR
-        px = np.where(cross, px, np.nan).reshape(len(mixed), -1)
-        py = np.where(cross, py, np.nan).reshape(len(mixed), -1)
-        cx = cx.astype(np.float64)
-        cy = cy.astype(np.float64)
-        cxm = np.concatenate([cx[mixed], px], 1)
-        cym = np.concatenate([cy[mixed], py], 1)
-    with np.errstate(invalid="ignore"):
-        xmin = np.full(n, big)
-        xmax = np.full(n, -big)
-        ymin = np.full(n, big)
-        ymax = np.full(n, -big)
-        vis = np.flatnonzero(allf)
-        if len(vis):
-            xmin[vis] = cx[vis].min(1)
-            xmax[vis] = cx[vis].max(1)
-            ymin[vis] = cy[vis].min(1)
-            ymax[vis] = cy[vis].max(1)
-        if len(mixed):
+            tt = (NEAR - z1) / (z2 - z1)
+            px = (xa[:, ea] + tt * (xa[:, eb] - xa[:, ea])) / NEAR
+            py = (ya[:, ea] + tt * (ya[:, eb] - ya[:, ea])) / NEAR
+        cxm = np.concatenate([cx[mixed], np.where(cross, px, np.nan)], 1)
+        cym = np.concatenate([cy[mixed], np.where(cross, py, np.nan)], 1)
+        with np.errstate(invalid="ignore"):
             xmin[mixed] = np.nanmin(cxm, 1)
             xmax[mixed] = np.nanmax(cxm, 1)
             ymin[mixed] = np.nanmin(cym, 1)
             ymax[mixed] = np.nanmax(cym, 1)
-    c0 = np.floor(0.5 * width + fp * xmin - 0.5) - 1
-    c1 = np.ceil(0.5 * width + fp * xmax - 0.5) + 2
-    r0 = np.floor(0.5 * height - fp * ymax - 0.5) - 1
-    r1 = np.ceil(0.5 * height - fp * ymin - 0.5) + 2
+    # pixel j's centre ray has column coordinate j; keep a small margin for rounding
+    eps = 0.02
+    c0 = np.floor(0.5 * width + fp * xmin - 0.5 - eps)
+    c1 = np.floor(0.5 * width + fp * xmax - 0.5 + eps) + 1
+    r0 = np.floor(0.5 * height - fp * ymax - 0.5 - eps)
+    r1 = np.floor(0.5 * height - fp * ymin - 0.5 + eps) + 1
     rects = np.stack([np.clip(r0, 0, height), np.clip(r1, 0, height),
                       np.clip(c0, 0, width), np.clip(c1, 0, width)], 1).astype(np.int32)
     visible = anyf & (rects[:, 1] > rects[:, 0]) & (rects[:, 3] > rects[:, 2])

@@ -14,7 +14,18 @@ Conventions
   Sky pixels have depth exactly 0 = invalid (mask them out of depth losses).
   Depth is clipped to MAX_DEPTH = 80 m: a pixel with depth 80 is at least 80 m
   away (the geometry is still drawn, e.g. the road to the horizon).
-* Deterministic: the same (seed, height, width, t, camera) gives identical arrays.
+* Deterministic: the same (seed, height, width, t, camera) gives identical arrays
+  (numpy Generators seeded from the seed).  The world does not depend on the image
+  size; level of detail does a little (above 512 px wide: geometry to 240 m instead
+  of 150 m, small objects further away, smoother noise, coarser shadow sampling).
+* Camera: pinhole, square pixels, principal point at the image centre, horizontal
+  field of view 55-70 deg (per seed), 1.2-1.6 m above the road in a driving lane
+  (+-0.4 m lateral offset), pitch/roll/yaw jitter of a few degrees.  The scene at
+  time t has the camera driven t seconds forward (a video: render_world(World(s), ...,
+  t=frame / fps)); stills use t = 0.
+* Colour: rgb is gamma-free "display" values (no sRGB decode needed; feed /255).
+  Camera effects (exposure, white balance, vignetting, motion blur, sensor noise)
+  are drawn per (seed, t); effects=0 disables them.
 * Splits: train seeds 0..999_999, validation 1_000_000..1_000_999, test
   2_000_000..2_000_999 (disjoint; the bundled sample video uses a test seed).
 """

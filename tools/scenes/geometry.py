@@ -11,6 +11,13 @@ from . import textures as T
 from .camera import NEAR
 
 
+def _leaf_noise(px, py, pz, seed, smooth):
+    """Foliage noise at a point of the unit sphere (bilinear when magnified)."""
+    u = (px + 0.6 * pz) * 45.0 + seed
+    v = (py - 0.4 * pz) * 45.0 + 0.37 * seed
+    return T.sample_bilinear(T.GRAIN, u, v) if smooth else T.grain(u, v)
+
+
 def box_hit(o, d, inv, lo, hi, zb):
     """Slab test of one axis-aligned box.
 
@@ -39,7 +46,7 @@ def box_hit(o, d, inv, lo, hi, zb):
     return hit, t, face
 
 
-def ellipsoid_hit(o, d, centre, radii, zb, holes=0.0, seed=0.0):
+def ellipsoid_hit(o, d, centre, radii, zb, holes=0.0, seed=0.0, smooth=False):
     """Ray / axis-aligned ellipsoid.  With ``holes`` > 0 the surface is cut out by
     noise (foliage): a ray through a hole on the near side may hit the far side
     (face code 1), else it misses.  Returns (mask, depth, face) or None."""
@@ -70,7 +77,7 @@ def ellipsoid_hit(o, d, centre, radii, zb, holes=0.0, seed=0.0):
             px = oc[0] + t * ddr[0]
             py = oc[1] + t * ddr[1]
             pz = oc[2] + t * ddr[2]
-            n = T.fbm((px + 0.6 * pz) * 40.0 + seed, (py - 0.4 * pz) * 40.0 + 0.37 * seed)
+            n = _leaf_noise(px, py, pz, seed, smooth)
             return n > thr
         s0 = solid(t0)
         s1 = solid(t1)
@@ -117,20 +124,29 @@ def ellipsoid_shadow(px, py, pz, L, centre, radii):
 # so many small primitives are tested in one vectorised pass.
 
 def rect_pixels(rects, width):
-    """All pixels of rectangles (row0, row1, col0, col1) as (rect number, flat index)."""
-    h = rects[:, 1] - rects[:, 0]
-    w = rects[:, 3] - rects[:, 2]
-    area = (h * w).astype(np.int64)
-    total = int(area.sum())
-    if total == 0:
+    """All pixels of rectangles (row0, row1, col0, col1) as (rect number, flat index).
+
+    Built row segment by row segment with a cumulative sum (no divisions)."""
+    h = (rects[:, 1] - rects[:, 0]).astype(np.int64)
+    w = (rects[:, 3] - rects[:, 2]).astype(np.int64)
+    ok = (h > 0) & (w > 0)
+    if not ok.any():
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rid = np.repeat(np.arange(len(rects)), area)
-    start = np.cumsum(area) - area
-    off = np.arange(total, dtype=np.int64) - start[rid]
-    wr = w[rid].astype(np.int64)
-    row = rects[rid, 0] + off // wr
-    col = rects[rid, 2] + off % wr
-    return rid, row * width + col
+    ids = np.flatnonzero(ok)
+    h, w, r = h[ids], w[ids], rects[ids]
+    # one segment per (rect, row)
+    seg_rect = np.repeat(np.arange(len(ids)), h)
+    seg_row = r[seg_rect, 0] + (np.arange(len(seg_rect)) - np.repeat(np.cumsum(h) - h, h))
+    seg_start = seg_row * width + r[seg_rect, 2]
+    seg_len = w[seg_rect]
+    total = int(seg_len.sum())
+    step = np.ones(total, np.int64)
+    first = np.cumsum(seg_len) - seg_len
+    step[first[0]] = seg_start[0]
+    step[first[1:]] = seg_start[1:] - (seg_start[:-1] + seg_len[:-1] - 1)
+    pix = np.cumsum(step)
+    rid = np.repeat(ids[seg_rect], seg_len)
+    return rid, pix
 
 
 def boxes_hit_pairs(o, dx, dy, dz, ix, iy, iz, lo, hi):
@@ -154,7 +170,7 @@ def boxes_hit_pairs(o, dx, dy, dz, ix, iy, iz, lo, hi):
     return tn, face, hit
 
 
-def ellipsoids_hit_pairs(o, dx, dy, dz, centre, radii, holes, seed):
+def ellipsoids_hit_pairs(o, dx, dy, dz, centre, radii, holes, seed, smooth=False):
     """Primary rays against ellipsoids, foliage cut-outs where holes > 0.
 
     Returns (depth t, face code 0 near side / 1 far side, hit mask) per pair."""
@@ -177,7 +193,7 @@ def ellipsoids_hit_pairs(o, dx, dy, dz, centre, radii, holes, seed):
 
         def solid(t):
             px, py, pz = ocx + t * ddx, ocy + t * ddy, ocz + t * ddz
-            n = T.fbm((px + 0.6 * pz) * 40.0 + seed, (py - 0.4 * pz) * 40.0 + 0.37 * seed)
+            n = _leaf_noise(px, py, pz, seed, smooth)
             return (n > thr) | ~leafy
         s0 = solid(t0)
         s1 = solid(t1)

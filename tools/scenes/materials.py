@@ -26,18 +26,39 @@ XP, XN, YP, YN, ZP, ZN = range(6)
 
 
 class Surf:
-    """Visible pixels of one material (all 1-D arrays of length n, or [n, k])."""
+    """Visible pixels of one material.
 
-    def __init__(self, **kw):
+    Per-pixel arrays (length n): px, py, pz (hit point), nx, ny, nz (normal), face
+    (box face code; for ellipsoids 0 near side, 1 far side seen through foliage),
+    footprint (metres per pixel at that distance).  Attributes of each pixel's
+    primitive, gathered on first use: lo, hi (box corners; ellipsoid centre and
+    radii), col, col2 [n, 3], par [n, 6], seed.
+    """
+
+    _COLUMNS = {"lo": slice(1, 4), "hi": slice(4, 7), "col": slice(9, 12),
+                "col2": slice(12, 15), "par": slice(15, 21), "seed": 21}
+
+    def __init__(self, table, prim, **kw):
+        self._table = table
+        self._prim = prim
         self.__dict__.update(kw)
+
+    def __getattr__(self, name):
+        sl = Surf._COLUMNS.get(name)
+        if sl is None:
+            raise AttributeError(name)
+        v = self._table[self._prim, sl]
+        self.__dict__[name] = v
+        return v
 
     # local coordinates on a box face: (u along the face, v up, face width, face height)
     def face_uv(self):
         onx = self.face <= XN
-        u = np.where(onx, self.pz - self.lo[:, 2], self.px - self.lo[:, 0])
-        w = np.where(onx, self.hi[:, 2] - self.lo[:, 2], self.hi[:, 0] - self.lo[:, 0])
-        v = self.py - self.lo[:, 1]
-        h = self.hi[:, 1] - self.lo[:, 1]
+        lo, hi = self.lo, self.hi
+        u = np.where(onx, self.pz - lo[:, 2], self.px - lo[:, 0])
+        w = np.where(onx, hi[:, 2] - lo[:, 2], hi[:, 0] - lo[:, 0])
+        v = self.py - lo[:, 1]
+        h = hi[:, 1] - lo[:, 1]
         return u, v, w, h
 
 
@@ -69,52 +90,59 @@ def ground(ctx, s):
     n = len(x)
     cls = np.zeros(n, np.uint8)
     fp = s.footprint
-    env = ctx.env
-    # asphalt
+    # asphalt: stains, grain (faded to its mean when smaller than a pixel), tyre tracks
     big = T.fbm(x * 3.0 + 11.0, z * 3.0)
+    ga = _aa(0.05, fp, 1.0)
     fine = T.grain(x * 40.0, z * 40.0)
-    tone = L.asphalt * (0.8 + 0.35 * big) * (0.88 + 0.24 * fine * _aa(0.05, fp, 1.0) +
-                                              0.12 * (1 - _aa(0.05, fp, 1.0)))
-    alb = np.empty((n, 3), np.float32)
-    alb[:] = _c(L.asphalt_tint)
-    alb *= tone[:, None]
-    # tyre tracks: slightly darker/polished bands in each lane
+    tone = (0.8 + 0.35 * big) * (1.0 + 0.24 * ga * (fine - 0.5))
+    track = np.zeros(n, np.float32)
     for (lx, _dir) in L.lanes:
-        d = np.abs(np.abs(x - lx) - 0.85)
-        alb *= (1 - 0.08 * (d < 0.35))[:, None]
+        track += np.abs(np.abs(x - lx) - 0.85) < 0.35
+    tone *= L.asphalt * (1 - 0.08 * track)
     on_road = (x >= L.road_l) & (x <= L.road_r)
     cross = np.zeros(n, bool)
     for (c0, c1) in ctx.crossings:
         cross |= (z >= c0) & (z < c1)
     # lane markings on the main road (not across the cross streets)
     paint = np.zeros(n, np.float32)
-    yellow = np.zeros(n, bool)
-    wear = T.fbm(x * 8.0, z * 2.0)
+    yellow = np.zeros(n, np.float32)
     for (mx, kind) in L.markings:
         d = np.abs(x - mx)
+        near = d < 0.4
+        if not near.any():
+            continue
         lw = 0.12 if kind != "edge" else 0.15
-        a = _aa(lw, fp, 1.2)
         if kind == "dash":
             m = (d < lw / 2) & T.stripes(z + L.dash_phase, L.dash_period, L.dash_duty)
         elif kind == "double":
-            m = (np.abs(d - 0.12) < lw / 2)
-            yellow |= m & L.yellow_center
+            m = np.abs(d - 0.12) < lw / 2
+            if L.yellow_center:
+                yellow = np.maximum(yellow, m)
         else:  # solid / edge
             m = d < lw / 2
+        # thin lines far away cover only part of a pixel: fade them
+        a = np.where(near, _aa(lw, fp, 1.2), 0.0)
         paint = np.maximum(paint, m * (0.35 + 0.65 * a))
-    paint *= ~cross
-    # crosswalks and stop lines before/after each crossing
-    for (c0, c1) in ctx.crossings:
-        zw = (z > c0 - 4.5) & (z < c0 - 1.2) | (z > c1 + 1.2) & (z < c1 + 4.5)
-        zeb = zw & on_road & T.stripes(x + 0.25, 1.0, 0.5)
-        stop = (z > c0 - 6.0) & (z < c0 - 5.5) & (x > 0.2) & (x < L.road_r - L.park_r)
-        paint = np.maximum(paint, (zeb | stop) * 0.9)
+    if ctx.crossings:
+        paint *= ~cross
+        # crosswalks and stop lines before/after each crossing
+        for (c0, c1) in ctx.crossings:
+            zw = ((z > c0 - 4.5) & (z < c0 - 1.2)) | ((z > c1 + 1.2) & (z < c1 + 4.5))
+            zeb = zw & on_road & T.stripes(x + 0.25, 1.0, 0.5)
+            stop = (z > c0 - 6.0) & (z < c0 - 5.5) & (x > 0.2) & (x < L.road_r - L.park_r)
+            paint = np.maximum(paint, (zeb | stop) * 0.9)
+    wear = T.fbm(x * 8.0, z * 2.0)
     paint *= np.clip(1.25 - 0.6 * wear, 0.0, 1.0) * L.paint_fresh
-    white = _c([0.85, 0.85, 0.82])
-    ycol = _c([0.85, 0.65, 0.1])
-    pcol = np.where(yellow[:, None], ycol, white)
-    alb = T.mix(alb, pcol, paint)
-    # yards beyond the road: grass / dirt (nature) or paving (flat), per block and side
+    # colour = asphalt * tone, blended to white/yellow paint
+    keep = 1.0 - paint
+    pw = paint * (1.0 - yellow)
+    py_ = paint * yellow
+    tint = L.asphalt_tint
+    alb = np.empty((n, 3), np.float32)
+    alb[:, 0] = tint[0] * tone * keep + 0.85 * pw + 0.85 * py_
+    alb[:, 1] = tint[1] * tone * keep + 0.85 * pw + 0.65 * py_
+    alb[:, 2] = tint[2] * tone * keep + 0.82 * pw + 0.10 * py_
+    # yards beyond the road: grass / dirt (nature) or paving / gravel (flat)
     off = ~on_road & ~cross
     if off.any():
         i = np.flatnonzero(off)
@@ -126,17 +154,28 @@ def ground(ctx, s):
         kind = np.where(shoulder, 3, kind)                   # gravel shoulder (flat)
         g = T.fbm(xi * 3.0, zi * 3.0)
         gr = T.grain(xi * 30.0, zi * 30.0)
-        grass = T.mix(_c(ctx.env.grass), _c(ctx.env.grass2), g) * (0.75 + 0.5 * gr)[:, None]
-        dirt = _c([0.36, 0.3, 0.22]) * (0.7 + 0.4 * g + 0.2 * gr)[:, None]
-        ts = L.yard_tile
-        tile = T.hash01(np.floor(xi / ts), np.floor(zi / ts), 77)
-        line = (T.stripes(xi, ts, 0.04) | T.stripes(zi, ts, 0.04)) & (_aa(ts, fp[i]) > 0.5)
-        paved = _c(L.yard_paving) * (0.85 + 0.2 * tile - 0.25 * line + 0.1 * g)[:, None]
-        gravel = _c([0.45, 0.43, 0.4]) * (0.7 + 0.5 * gr)[:, None]
-        col = np.where((kind == 0)[:, None], grass, np.where((kind == 1)[:, None], paved,
-                                                             np.where((kind == 2)[:, None],
-                                                                      dirt, gravel)))
-        alb[i] = col
+        f = 0.75 + 0.5 * gr
+        env = ctx.env
+        out = np.empty((len(i), 3), np.float32)
+        for kk in range(4):
+            m = np.flatnonzero(kind == kk)
+            if len(m) == 0:
+                continue
+            gm, fm = g[m], f[m]
+            if kk == 0:
+                c = T.mix(env.grass, env.grass2, gm) * fm[:, None]
+            elif kk == 1:
+                ts = L.yard_tile
+                tile = T.hash01(np.floor(xi[m] / ts), np.floor(zi[m] / ts), 77)
+                line = (T.stripes(xi[m], ts, 0.04) | T.stripes(zi[m], ts, 0.04)) & \
+                    (_aa(ts, fp[i[m]]) > 0.5)
+                c = _c(L.yard_paving) * (0.85 + 0.2 * tile - 0.25 * line + 0.1 * gm)[:, None]
+            elif kk == 2:
+                c = _c([0.36, 0.3, 0.22]) * (0.7 + 0.4 * gm + 0.2 * gr[m])[:, None]
+            else:
+                c = _c([0.45, 0.43, 0.4]) * (0.7 + 0.5 * gr[m])[:, None]
+            out[m] = c
+        alb[i] = out
         cls[i] = np.where((kind == 0) | (kind == 2), 5, 0)
     return alb, None, cls
 
@@ -174,22 +213,27 @@ def verge(ctx, s):
 # --------------------------------------------------------------------------- buildings
 
 def facade(ctx, s):
-    """Facades with window grids, ledges, brick, shop fronts; flat roofs on top."""
+    """Facades with window grids, ledges, brick, shop fronts; flat roofs on top.
+
+    Computed as per-pixel weights of three colours (wall, glass, trim) so that the
+    window pattern can fade to its average where windows get smaller than pixels.
+    """
     env = ctx.env
     u, v, w, hgt = s.face_uv()
     floor_h, spacing, ww, wh, ground_h = (s.par[:, k] for k in range(5))
     flags = s.par[:, 5].astype(np.int32)
-    base = s.col * (0.82 + 0.3 * T.fbm(u * 2.5 + s.seed, v * 2.5))[:, None]
+    wall = 0.82 + 0.3 * T.fbm(u * 2.5 + s.seed, v * 2.5)
     brick = (flags & F_BRICK) > 0
     if brick.any():
-        row = np.floor(v / 0.075)
-        bu = u + 0.11 * (row % 2)
-        mortar = T.stripes(v, 0.075, 0.18) | T.stripes(bu, 0.22, 0.09)
-        bh = T.hash01(np.floor(bu / 0.22), row, s.seed)
-        ab = _aa(0.075, s.footprint)
-        f = np.where(mortar, 1.25, 0.9 + 0.2 * bh) * ab + (1 - ab) * 1.0
-        base = np.where(brick[:, None], base * f[:, None], base)
-    # window grid
+        b = np.flatnonzero(brick)
+        vb, ub = v[b], u[b]
+        row = np.floor(vb / 0.075)
+        bu = ub + 0.11 * (row % 2)
+        mortar = T.stripes(vb, 0.075, 0.18) | T.stripes(bu, 0.22, 0.09)
+        bh = T.hash01(np.floor(bu / 0.22), row, s.seed[b])
+        ab = _aa(0.075, s.footprint[b])
+        wall[b] *= np.where(mortar, 1.25, 0.9 + 0.2 * bh) * ab + (1 - ab)
+    # window grid: columns fitted to the face width, rows every floor
     ncol = np.maximum(1.0, np.floor(w / spacing))
     sp = w / ncol
     cu = np.floor(u / sp)
@@ -197,49 +241,57 @@ def facade(ctx, s):
     vv = (v - ground_h) / floor_h
     cv = np.floor(vv)
     fv = vv - cv
-    top_ok = v < hgt - 0.9
-    wy0 = 0.25
+    upper = (v > ground_h + 0.1) & (v < hgt - 0.9)
     wy1 = 0.25 + 0.68 * wh
-    inx = np.abs(fu - 0.5) < ww / 2
-    iny = (fv > wy0) & (fv < wy1)
-    upper = (v > ground_h + 0.1) & top_ok
-    win = inx & iny & upper
+    du = np.abs(fu - 0.5)
+    win = (du < ww / 2) & (fv > 0.25) & (fv < wy1) & upper
     fr = 0.07
-    frame = (np.abs(fu - 0.5) < ww / 2 + fr) & (fv > wy0 - fr) & (fv < wy1 + fr * 0.5) & upper & ~win
+    trim = ((du < ww / 2 + fr) & (fv > 0.25 - fr) & (fv < wy1 + fr * 0.5) & upper & ~win)
+    trim |= ((flags & F_LEDGES) > 0) & (fv < 0.07) & upper
     hw = T.hash01(cu, cv, s.seed, s.face)
-    glass = _glass(ctx, s, hw)
-    curtain = (hw < 0.12)[:, None]
-    glass = np.where(curtain, T.mix(_c([0.75, 0.7, 0.6]), s.col2, 0.3), glass)
-    alb = base.copy()
+    # pattern visibility; below it the pattern is replaced by its average
     a = _aa(sp * np.minimum(ww, 1 - ww) + 0.3, s.footprint)
-    avg = T.mix(base, _glass(ctx, s, np.full_like(u, 0.4)), ww * 0.68 * wh * 0.8)
-    pat = np.where(win[:, None], glass, np.where(frame[:, None], s.col2, base))
-    ledges = (flags & F_LEDGES) > 0
-    led = ledges & (fv < 0.07) & upper
-    pat = np.where(led[:, None], s.col2 * 0.9, pat)
+    cov = upper * (ww * 0.68 * wh)
+    wg = a * win + (1 - a) * cov
+    wt = a * trim + (1 - a) * cov * 0.3
+    wb = 1.0 - wg - wt
+    # glass reflects the sky, some panes have curtains
+    k = np.where(win, 0.15 + 0.45 * hw, 0.33)
+    dark = _c([0.05, 0.06, 0.075])
+    refl = env.horizon * 0.55
+    glass = k[:, None] * (refl - dark)
+    glass += dark
+    curtain = win & (hw < 0.12)
+    if curtain.any():
+        c = np.flatnonzero(curtain)
+        glass[c] = 0.7 * _c([0.75, 0.7, 0.6]) + 0.3 * s.col2[c]
+    alb = s.col * (wall * wb)[:, None]
+    alb += glass * wg[:, None]
+    alb += s.col2 * wt[:, None]
     # shop fronts on the ground floor
     shops = ((flags & F_SHOPS) > 0) & (v < ground_h)
     if shops.any():
-        sw = (np.abs(fu - 0.5) < 0.42) & (v > 0.35) & (v < ground_h - 1.1)
-        band = (v > ground_h - 0.95) & (v < ground_h - 0.25)
-        hs = T.hash01(cu, 5, s.seed)
-        sign_col = np.stack([T.hash01(cu, 1, s.seed), T.hash01(cu, 2, s.seed),
-                             T.hash01(cu, 3, s.seed)], 1) * (0.3 + 0.6 * hs[:, None])
+        m = np.flatnonzero(shops)
+        vm, fm, cm, sm = v[m], fu[m], cu[m], s.seed[m]
+        gh = ground_h[m]
+        sw = (np.abs(fm - 0.5) < 0.42) & (vm > 0.35) & (vm < gh - 1.1)
+        band = (vm > gh - 0.95) & (vm < gh - 0.25)
+        hs = T.hash01(cm, 5, sm)
+        sign_col = np.stack([T.hash01(cm, 1, sm), T.hash01(cm, 2, sm),
+                             T.hash01(cm, 3, sm)], 1) * (0.3 + 0.6 * hs[:, None])
         lit = _c([0.55, 0.5, 0.4]) * (0.5 + 0.5 * hs[:, None])
-        shop = np.where(sw[:, None], T.mix(glass, lit, 0.4),
-                        np.where(band[:, None], sign_col, s.col2 * 0.8))
-        pat = np.where(shops[:, None], shop, pat)
-        win = win | (shops & sw)
-    alb = T.mix(avg, pat, a)
+        shop = np.where(sw[:, None], 0.6 * glass[m] + 0.4 * lit,
+                        np.where(band[:, None], sign_col, s.col2[m] * 0.8))
+        alb[m] = shop
+        win[m] |= sw
     # roof
-    roof = s.face == YP
-    if roof.any():
-        r = np.flatnonzero(roof)
-        g = T.fbm(s.px[r] * 2.0, s.pz[r] * 2.0)
-        alb[r] = (_c([0.32, 0.31, 0.3]) * 0.6 + s.col[r] * 0.3) * (0.7 + 0.5 * g)[:, None]
+    roof = np.flatnonzero(s.face == YP)
+    if len(roof):
+        g = T.fbm(s.px[roof] * 2.0, s.pz[roof] * 2.0)
+        alb[roof] = (_c([0.32, 0.31, 0.3]) * 0.6 + s.col[roof] * 0.3) * (0.7 + 0.5 * g)[:, None]
     em = None
     if env.dusk > 0:
-        lit = win & (T.hash01(cu, cv, s.seed, 9) < 0.25)
+        lit = win & (T.hash01(cu, cv, s.seed, 9) < 0.25) & (s.face != YP)
         em = np.zeros_like(alb)
         em[lit] = _c([1.0, 0.75, 0.4]) * 0.6 * env.dusk
     return alb, em
@@ -331,7 +383,6 @@ def car_body(ctx, s):
 
 def cabin(ctx, s):
     u, v, w, hgt = s.face_uv()
-    heading = s.par[:, 0]
     face = s.face
     alb = s.col2 * (0.95 + 0.1 * T.fbm(s.px * 3, s.pz * 3))[:, None]
     side = face <= XN
@@ -349,7 +400,7 @@ def cabin(ctx, s):
 
 def tyres(ctx, s):
     u, v, w, hgt = s.face_uv()
-    heading, length, clear = s.par[:, 0], s.par[:, 1], s.par[:, 2]
+    heading, length = s.par[:, 0], s.par[:, 1]
     L = length + 0.5
     along = np.where(heading > 0, w - u, u) + 0.25
     alb = np.empty((len(u), 3), np.float32)
@@ -488,7 +539,7 @@ SHADERS = {
 
 # --------------------------------------------------------------------------- sky
 
-def sky(env, dx, dy, dz):
+def sky(env, dx, dy, dz, smooth=False):
     """Sky colour for (unnormalised) ray directions: gradient, sun glow, clouds."""
     inv = 1.0 / np.sqrt(dx * dx + dy * dy + dz * dz)
     ex, ey, ez = dx * inv, dy * inv, dz * inv
@@ -503,10 +554,11 @@ def sky(env, dx, dy, dz):
         k = 1.0 / np.maximum(ey, 0.02)
         cu = ex * k * 60.0 + env.cloud_off[0]
         cv = ez * k * 60.0 + env.cloud_off[1]
-        n = T.fbm_smooth(cu, cv)
+        noise = T.fbm_smooth if smooth else T.fbm   # bilinear when clouds are magnified
+        n = noise(cu, cv)
         c = T.smoothstep(1.0 - env.cloud_cover, 1.15 - env.cloud_cover * 0.7, n)
         c = c * np.clip(ey * 8.0, 0.0, 1.0)
-        shade = 0.75 + 0.35 * T.fbm_smooth(cu * 2.0 + 50, cv * 2.0)
+        shade = 0.75 + 0.35 * noise(cu * 2.0 + 50, cv * 2.0)
         ccol = env.cloud_col * shade[:, None]
         col = T.mix(col, ccol, c * 0.95)
     return col.astype(np.float32)

@@ -12,7 +12,7 @@ import colorsys
 import numpy as np
 
 from . import materials as M
-from .classes import HUMAN, VEHICLE, CONSTRUCTION, OBJECT, NATURE, FLAT
+from .classes import HUMAN, VEHICLE, CONSTRUCTION, OBJECT, NATURE
 
 BOX, ELLIPSOID = 0, 1
 
@@ -126,7 +126,7 @@ def metal_colour(u0, u1):
 def foliage_colour(u0, u1, autumn):
     if autumn > 0 and u0 < autumn:
         return hsv(0.02 + 0.12 * u1, 0.6 + 0.3 * u1, 0.35 + 0.25 * u1)
-    return hsv(0.19 + 0.13 * u1, 0.45 + 0.35 * u0, 0.16 + 0.22 * u1)
+    return hsv(0.19 + 0.13 * u1, 0.45 + 0.35 * u0, 0.22 + 0.25 * u1)
 
 
 # --------------------------------------------------------------------------- objects
@@ -285,7 +285,7 @@ def tree(pb, x, z, u, autumn=0.0, base=0.0, scale=1.0):
     cy = base + trunk_h + ry * 0.85
     pb.box((x - tw / 2, base, z - tw / 2), (x + tw / 2, cy, z + tw / 2), M.BARK, NATURE,
            bark, bark, (), seed)
-    holes = 0.3 + 0.15 * u[4] if not conifer else 0.22
+    holes = 0.42 + 0.1 * u[4] if not conifer else 0.36
     pb.ellipsoid((x, cy, z), (rx, ry, rx * (0.85 + 0.3 * u[3])), M.LEAVES, NATURE, leaves,
                  leaves, (holes, 1.0 if conifer else 0.0), seed + 1, shadow=0.35)
 

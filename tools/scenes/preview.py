@@ -19,12 +19,15 @@ from .pngio import write_png  # noqa: E402
 
 
 def depth_colours(depth):
-    """Depth -> uint8 RGB (near bright yellow .. far dark purple, invalid black)."""
+    """Depth -> uint8 RGB: near white-yellow, through orange and red, far dark blue;
+    invalid (sky, depth 0) black."""
     d = np.clip(depth / MAX_DEPTH, 0, 1) ** 0.5
-    r = np.clip(1.3 - 1.0 * d, 0, 1)
-    g = np.clip(1.0 - 1.6 * d, 0, 1)
-    b = np.clip(0.2 + 0.8 * np.sin(np.pi * d), 0, 1)
-    out = (np.stack([r, g, b], -1) * 255).astype(np.uint8)
+    stops = np.array([[1.0, 1.0, 0.85], [1.0, 0.75, 0.2], [0.85, 0.25, 0.25],
+                      [0.4, 0.1, 0.5], [0.08, 0.05, 0.3]])
+    x = d * (len(stops) - 1)
+    i = np.minimum(x.astype(int), len(stops) - 2)
+    f = (x - i)[..., None]
+    out = ((stops[i] * (1 - f) + stops[i + 1] * f) * 255).astype(np.uint8)
     out[depth <= 0] = 0
     return out
 

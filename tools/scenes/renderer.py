@@ -2,11 +2,13 @@
 
 Steps for one frame:
   1. primary rays (one per pixel centre) against the ground plane Y = 0;
-  2. primitives nearest-first, each tested only inside its screen rectangle, with a
-     z-buffer (an object hidden behind what is already drawn is skipped whole);
-  3. hit points, normals; cast shadows by testing rays towards the sun against the
-     shadow volumes of the casters (again only inside their screen rectangles);
-  4. materials give albedo/emission per pixel, then sun + sky lighting, fog, sky.
+  2. primitives, each tested only inside its screen rectangle against a z-buffer:
+     large ones one at a time nearest-first (skipping what is already hidden),
+     small ones all together as (pixel, primitive) pairs;
+  3. hit points and normals; materials give albedo/emission per pixel;
+  4. cast shadows: rays towards the sun against the shadow volumes of the casters
+     (on a grid of every 2nd/4th pixel, interpolated within each surface);
+  5. sun + sky lighting, fog and haze, sky.
 
 The class and depth images come from the same buffers as the colour image, so they
 are exact: a pixel's class is the class of the surface its centre ray hits first,
@@ -20,17 +22,15 @@ import numpy as np
 from . import geometry as G
 from . import materials as M
 from . import objects as O
-from .camera import screen_rects
+from .camera import BOX_EDGES, screen_rects
 from .classes import SKY
 from .world import BLOCK
 
 MAX_DEPTH = 80.0      # valid depths are clipped to this (metres); sky is 0
-VIEW_FAR = 230.0      # geometry further than this along Z is not considered
-SKY_DIST = 1e4
 
 
 def _prim_bounds(tab):
-    """Axis-aligned bounds [N, 2, 3] of the primitives."""
+    """Axis-aligned bounds (lo [N, 3], hi [N, 3]) of the primitives."""
     kind = tab[:, O.C_KIND]
     a, b = tab[:, O.C_A], tab[:, O.C_B]
     box = (kind == O.BOX)[:, None]
@@ -59,11 +59,11 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     Returns (rgb float32 [H, W, 3] linear-ish 0..1+, classes uint8 [H, W],
     depth float32 [H, W] in metres along the optical axis, 0 for sky, clipped to
     MAX_DEPTH).  ``view_far``: geometry further ahead than this along the road is
-    left out (default 155 m up to 512 pixels wide, 240 m above).
+    left out (default 150 m up to 512 pixels wide, 240 m above).
     """
     H, W = height, width
     if view_far is None:
-        view_far = 155.0 if W <= 512 else 240.0
+        view_far = 150.0 if W <= 512 else 240.0
     env = world.env
     o = (float(cam.x), float(cam.y), float(cam.z))
     D = cam.rays(H, W)
@@ -71,6 +71,7 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     inv = tuple((1.0 / d).astype(np.float32) for d in D)
     invf = [v.ravel() for v in inv]
     fp = cam.focal(W)
+    smooth = W > 512          # bilinear noise (foliage, clouds) when magnified
 
     # ---- 1. ground plane
     zbuf = np.full((H, W), np.inf, np.float32)
@@ -86,8 +87,8 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     # ---- 2. primitives
     tab = world.prims(cam.z, cam.z + view_far, t)
     lo, hi = _prim_bounds(tab)
-    rects, zmin, vis = screen_rects(cam, _corners(lo, hi), H, W)
-    vis &= zmin < tab[:, O.C_LOD]
+    rects, zmin, vis = screen_rects(cam, _corners(lo, hi), H, W, BOX_EDGES)
+    vis &= zmin < tab[:, O.C_LOD] * max(1.0, W / 512.0)     # small things: by size on screen
     kinds = tab[:, O.C_KIND]
     area = (rects[:, 1] - rects[:, 0]) * (rects[:, 3] - rects[:, 2])
     big = np.flatnonzero(vis & (area > BIG_AREA))
@@ -98,6 +99,11 @@ def render(world, cam, height, width, t=0.0, view_far=None):
         zb = zbuf[r0:r1, c0:c1]
         if zmin[i] >= zb.max():
             continue
+        # trim rows and columns that are entirely covered by nearer surfaces
+        rows = np.flatnonzero(zb.max(1) > zmin[i])
+        cols = np.flatnonzero(zb.max(0) > zmin[i])
+        r0, r1, c0, c1 = r0 + rows[0], r0 + rows[-1] + 1, c0 + cols[0], c0 + cols[-1] + 1
+        zb = zbuf[r0:r1, c0:c1]
         d = (D[0][r0:r1, c0:c1], D[1][r0:r1, c0:c1], D[2][r0:r1, c0:c1])
         if kinds[i] == O.BOX:
             iv = (inv[0][r0:r1, c0:c1], inv[1][r0:r1, c0:c1], inv[2][r0:r1, c0:c1])
@@ -105,7 +111,7 @@ def render(world, cam, height, width, t=0.0, view_far=None):
         else:
             holes = tab[i, O.C_PAR][0] if tab[i, O.C_MAT] == M.LEAVES else 0.0
             res = G.ellipsoid_hit(o, d, tab[i, O.C_A], tab[i, O.C_B], zb, holes,
-                                  float(tab[i, O.C_SEED]) * 0.013)
+                                  float(tab[i, O.C_SEED]) * 0.013, smooth)
         if res is None:
             continue
         m, tt, fc = res
@@ -133,7 +139,7 @@ def render(world, cam, height, width, t=0.0, view_far=None):
             holes = np.where(rows[:, O.C_MAT] == M.LEAVES, rows[:, 15], 0.0)
             tt, fc, h = G.ellipsoids_hit_pairs(o, Df[0][qe], Df[1][qe], Df[2][qe],
                                                rows[:, O.C_A], rows[:, O.C_B], holes,
-                                               rows[:, O.C_SEED] * 0.013)
+                                               rows[:, O.C_SEED] * 0.013, smooth)
             cands.append((qe[h], tt[h], pe[h], fc[h]))
         if cands:
             q = np.concatenate([c[0] for c in cands])
@@ -153,7 +159,14 @@ def render(world, cam, height, width, t=0.0, view_far=None):
             ff[q] = fc[sel]
 
     # ---- 3. per hit pixel: position, distance, normal, material
+    # hit pixels are ordered by material, so each material works on a slice
+    mats = np.full(len(tab) + 1, M.GROUND, np.uint8)
+    mats[1:] = tab[:, O.C_MAT]
     hit = np.flatnonzero(pf >= 0)
+    mh = mats[pf[hit]]
+    order = np.argsort(mh, kind="stable")
+    hit = hit[order]
+    bounds = np.searchsorted(mh[order], np.arange(M.NUM_MATERIALS + 1))
     n = len(hit)
     s = zf[hit]
     dx, dy, dz = Df[0][hit], Df[1][hit], Df[2][hit]
@@ -161,75 +174,63 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     dist = s * np.sqrt(dx * dx + dy * dy + dz * dz)
     ph = pf[hit]
     fh = ff[hit]
-    mats = np.full(len(tab) + 1, M.GROUND, np.int32)
-    mats[1:] = tab[:, O.C_MAT]
     pcls = np.zeros(len(tab) + 1, np.uint8)
     pcls[1:] = tab[:, O.C_CLS]
-    mh = mats[ph]
     cls_h = pcls[ph]
-    nx = np.zeros(n, np.float32)
-    ny = np.ones(n, np.float32)
-    nz = np.zeros(n, np.float32)
+    # normals: box faces from the face code, ellipsoids from the hit point
+    fn = M.FACE_NORMALS[fh]
+    nx, ny, nz = fn[:, 0].copy(), fn[:, 1].copy(), fn[:, 2].copy()
+    kh = np.zeros(len(tab) + 1, np.int8)
+    kh[1:] = kinds
+    ell = np.flatnonzero(kh[ph] == O.ELLIPSOID)
+    back = np.zeros(n, bool)
+    if len(ell):
+        k = ph[ell] - 1
+        c, rr = tab[k, O.C_A], tab[k, O.C_B]
+        ex = (px[ell] - c[:, 0]) / rr[:, 0] ** 2
+        ey = (py[ell] - c[:, 1]) / rr[:, 1] ** 2
+        ez = (pz[ell] - c[:, 2]) / rr[:, 2] ** 2
+        bk = fh[ell] == 1                      # far side seen through foliage
+        ln = np.where(bk, -1.0, 1.0) / np.sqrt(ex * ex + ey * ey + ez * ez)
+        nx[ell], ny[ell], nz[ell] = ex * ln, ey * ln, ez * ln
+        back[ell] = bk
     albedo = np.empty((n, 3), np.float32)
     emit = np.zeros((n, 3), np.float32)
-    back = np.zeros(n, bool)
     ctx = SimpleNamespace(layout=world.layout, env=env, block=BLOCK,
                           crossings=world.crossings(cam.z, cam.z + view_far),
                           yard_kind=world.yard_kind, t=t)
-    order_m = np.argsort(mh, kind="stable")
-    bounds = np.searchsorted(mh[order_m], np.arange(M.NUM_MATERIALS + 1))
+    footprint = dist / np.float32(fp)
+    tab1 = np.concatenate([np.zeros((1, O.NCOL), np.float32), tab])   # row 0: the ground
     for mid in range(M.NUM_MATERIALS):
-        sel = order_m[bounds[mid]:bounds[mid + 1]]
-        if len(sel) == 0:
+        a, b = bounds[mid], bounds[mid + 1]
+        if a == b:
             continue
+        surf = M.Surf(tab1, ph[a:b], px=px[a:b], py=py[a:b], pz=pz[a:b], nx=nx[a:b],
+                      ny=ny[a:b], nz=nz[a:b], face=fh[a:b], footprint=footprint[a:b])
         if mid == M.GROUND:
-            rows = np.zeros((len(sel), O.NCOL), np.float32)
-        else:
-            rows = tab[ph[sel] - 1]
-        gx, gy, gz, gf = px[sel], py[sel], pz[sel], fh[sel]
-        if mid != M.GROUND:
-            ell = rows[:, O.C_KIND] == O.ELLIPSOID
-            fn = M.FACE_NORMALS[np.where(ell, M.YP, gf)]
-            gnx, gny, gnz = fn[:, 0].copy(), fn[:, 1].copy(), fn[:, 2].copy()
-            if ell.any():
-                c, rr = rows[ell][:, O.C_A], rows[ell][:, O.C_B]
-                ex = (gx[ell] - c[:, 0]) / rr[:, 0] ** 2
-                ey = (gy[ell] - c[:, 1]) / rr[:, 1] ** 2
-                ez = (gz[ell] - c[:, 2]) / rr[:, 2] ** 2
-                bk = gf[ell] == 1                      # far side seen through foliage
-                ln = np.where(bk, -1.0, 1.0) / np.sqrt(ex * ex + ey * ey + ez * ez)
-                gnx[ell], gny[ell], gnz[ell] = ex * ln, ey * ln, ez * ln
-                back[sel[ell]] = bk
-            nx[sel], ny[sel], nz[sel] = gnx, gny, gnz
-        else:
-            gnx, gny, gnz = nx[sel], ny[sel], nz[sel]
-        surf = M.Surf(px=gx, py=gy, pz=gz, nx=gnx, ny=gny, nz=gnz, face=gf,
-                      lo=rows[:, O.C_A], hi=rows[:, O.C_B], col=rows[:, O.C_COL],
-                      col2=rows[:, O.C_COL2], par=rows[:, O.C_PAR], seed=rows[:, O.C_SEED],
-                      footprint=dist[sel] / fp)
-        if mid == M.GROUND:
-            alb, em, gcls = M.SHADERS[mid](ctx, surf)
-            cls_h[sel] = gcls
+            alb, em, cls_h[a:b] = M.SHADERS[mid](ctx, surf)
         else:
             alb, em = M.SHADERS[mid](ctx, surf)
-        albedo[sel] = alb
+        albedo[a:b] = alb
         if em is not None:
-            emit[sel] = em
+            emit[a:b] = em
 
     # ---- cast shadows and lighting
     L = env.sun_dir
     ndl = np.maximum(nx * L[0] + ny * L[1] + nz * L[2], 0.0)
     if L[1] > 0.05 and env.sun_col.max() > 0.1:
         ndl *= _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, ndl > 0, ph * 8 + fh, H, W)
-    amb = np.where(back, np.float32(0.45), 0.55 + 0.45 * ny)
-    light = amb[:, None] * env.amb_col + ndl[:, None] * env.sun_col
-    col = albedo * light + emit
+    amb = np.where(back, np.float32(0.5), 0.72 + 0.28 * ny)
+    light = np.multiply.outer(amb, env.amb_col)
+    light += np.multiply.outer(ndl, env.sun_col)
+    albedo *= light
+    albedo += emit
+    col = albedo
 
     # ---- fog, haze, sky
-    dd = np.minimum(dist, 2000.0)
-    keep = np.exp(-dd * np.float32(env.fog_density + 1.0 / 1500.0))
-    col = col * keep[:, None] + env.fog_col * (1.0 - keep)[:, None] if env.fog_density > 0 \
-        else col * keep[:, None] + env.horizon * (1.0 - keep)[:, None]
+    keep = np.exp(-np.minimum(dist, 2000.0) * np.float32(env.fog_density + 1.0 / 1500.0))
+    col *= keep[:, None]
+    col += np.multiply.outer(1.0 - keep, env.fog_col if env.fog_density > 0 else env.horizon)
     rgb = np.empty((H * W, 3), np.float32)
     rgb[hit] = col
     cls = np.full(H * W, SKY, np.uint8)
@@ -239,7 +240,7 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     skyp = np.flatnonzero(pf < 0)
     if len(skyp):
         sdx, sdy, sdz = Df[0][skyp], Df[1][skyp], Df[2][skyp]
-        sk = M.sky(env, sdx, sdy, sdz)
+        sk = M.sky(env, sdx, sdy, sdz, smooth)
         if env.fog_density > 0:
             e = np.clip(sdy / np.sqrt(sdx * sdx + sdy * sdy + sdz * sdz), 0.0, 1.0)
             fa = np.exp(-e * 6.0) * min(1.0, env.fog_density * 40.0)
@@ -248,6 +249,9 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     return rgb.reshape(H, W, 3), cls.reshape(H, W), depth.reshape(H, W)
 
 
+# edges of a shadow volume (box corners 0-7, their ground projections 8-15)
+SHADOW_EDGES = np.concatenate([BOX_EDGES, BOX_EDGES + 8, [(i, i + 8) for i in range(8)]])
+SHADOW_FAR = 70.0     # metres; shadow volumes starting further away are not traced
 SHADOW_BIG = 300      # half-resolution rectangle area above which a caster is looped
 
 
@@ -256,21 +260,24 @@ def _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, recv, key, H, W):
 
     Every caster's shadow volume (the caster swept along -L down to the ground) is
     projected to a screen rectangle; the pixels inside it whose surface faces the
-    sun are tested against the caster.  The test runs on every other row and
-    column; the other pixels take the value of a neighbouring sample on the same
-    primitive face (so shadows stop exactly at object outlines, and shadow edges
-    on a surface are resolved to 2 pixels).
+    sun are tested against the caster.  The test runs on a grid of every ``step``-th
+    row and column (step 2, or 4 above 640 pixels wide); the other pixels take the
+    value of a neighbouring sample on the same primitive face, so shadows stop
+    exactly at object outlines and shadow edges on a surface are resolved to
+    ``step`` pixels.
     """
+    st = 2 if W <= 640 else 4
     n = len(hit)
     trans = tab[:, O.C_SHADOW]
-    casters = np.flatnonzero(trans < 1.0)
+    far = SHADOW_FAR if W <= 640 else 2 * SHADOW_FAR     # far shadows are sub-pixel/hazy
+    casters = np.flatnonzero((trans < 1.0) & (lo[:, 2] < cam.z + far + 10.0))
     if len(casters) == 0:
         return np.ones(n, np.float32)
 
     def grid(v, fill):
         g = np.full(H * W, fill, v.dtype)
         g[hit] = v
-        return g.reshape(H, W)[::2, ::2]
+        return g.reshape(H, W)[::st, ::st]
     PX, PY, PZ = (np.ascontiguousarray(grid(v, np.float32(1e6))) for v in (px, py, pz))
     ZZ = np.ascontiguousarray(grid(s, np.float32(np.inf)))
     RV = np.ascontiguousarray(grid(recv, False))
@@ -279,9 +286,10 @@ def _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, recv, key, H, W):
 
     corners = _corners(lo[casters], hi[casters])
     proj = corners - (corners[:, :, 1:2] / L[1]) * L[None, None, :]
-    rects, zmin, vis = screen_rects(cam, np.concatenate([corners, proj], 1), H, W)
-    rects = np.stack([rects[:, 0] // 2, (rects[:, 1] + 1) // 2,
-                      rects[:, 2] // 2, (rects[:, 3] + 1) // 2], 1)
+    rects, zmin, vis = screen_rects(cam, np.concatenate([corners, proj], 1), H, W, SHADOW_EDGES)
+    vis &= zmin < far
+    rects = np.stack([rects[:, 0] // st, (rects[:, 1] + st - 1) // st,
+                      rects[:, 2] // st, (rects[:, 3] + st - 1) // st], 1)
     area = (rects[:, 1] - rects[:, 0]) * (rects[:, 3] - rects[:, 2])
     invL = [1.0 / x if abs(x) > 1e-6 else 1e6 for x in L]
     kinds = tab[:, O.C_KIND]
@@ -320,19 +328,32 @@ def _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, recv, key, H, W):
             qq = q[shade & (tr == v)]
             shf[qq] = np.minimum(shf[qq], v)
 
-    # back to full resolution: each pixel takes a neighbouring sample of the same face
-    K = np.full(H * W, -1, np.int64)
-    K[hit] = key
-    K = K.reshape(H, W)
-    Kh = K[::2, ::2]
-    ii = np.arange(H) // 2
-    jj = np.arange(W) // 2
-    i2 = np.minimum(ii + (np.arange(H) % 2), Hh - 1)
-    j2 = np.minimum(jj + (np.arange(W) % 2), Wh - 1)
-    out = sh[ii][:, jj]
-    done = Kh[ii][:, jj] == K
-    for ra, ca in ((i2, jj), (ii, j2), (i2, j2)):
-        m = ~done & (Kh[ra][:, ca] == K)
-        out = np.where(m, sh[ra][:, ca], out)
-        done |= m
+    # back to full resolution: bilinear interpolation between the four grid samples
+    # around each pixel, using only samples on the same primitive face (so shadows
+    # stop at object outlines); the nearest sample when none is on the same face
+    Hp, Wp = Hh * st, Wh * st
+    Kf = np.full(H * W, -1, np.int32)           # -1 sky, -2 padding
+    Kf[hit] = key
+    K = np.full((Hp, Wp), -2, np.int32)
+    K[:H, :W] = Kf.reshape(H, W)
+    Kh = K[::st, ::st]
+    K4 = K.reshape(Hh, st, Wh, st)              # pixel (i, j) -> [i // st, i % st, j // st, j % st]
+
+    def nb(x, di, dj):      # grid sample (i + di, j + dj), shaped to broadcast over K4
+        if di:
+            x = np.concatenate([x[1:], x[-1:]], 0)
+        if dj:
+            x = np.concatenate([x[:, 1:], x[:, -1:]], 1)
+        return x[:, None, :, None]
+    fy = (np.arange(st, dtype=np.float32) / st)[None, :, None, None]
+    fx = (np.arange(st, dtype=np.float32) / st)[None, None, None, :]
+    num = np.zeros((Hh, st, Wh, st), np.float32)
+    den = np.zeros((Hh, st, Wh, st), np.float32)
+    for di, dj, w in ((0, 0, (1 - fy) * (1 - fx)), (1, 0, fy * (1 - fx)),
+                      (0, 1, (1 - fy) * fx), (1, 1, fy * fx)):
+        wv = w * (nb(Kh, di, dj) == K4)
+        num += wv * nb(sh, di, dj)
+        den += wv
+    out = np.where(den > 0, num / np.maximum(den, 1e-6), nb(sh, 0, 0))
+    out = out.reshape(Hp, Wp)[:H, :W]
     return out.ravel()[hit]

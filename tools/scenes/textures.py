@@ -78,16 +78,21 @@ def grain(u, v):
     return sample(GRAIN, u, v)
 
 
+_PRIMES = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)
+
+
 def hash01(*ints):
-    """Hash integer arrays (broadcast together) to floats in [0, 1)."""
-    h = np.uint32(0x9E3779B9)
+    """Hash integer-valued arrays (broadcast together; float or int) to [0, 1)."""
+    h = None
     for k, a in enumerate(ints):
-        a = np.asarray(a).astype(np.int64).astype(np.uint32)
-        h = (h ^ (a * np.uint32(0x27D4EB2D + 0x1000193 * k))).astype(np.uint32)
-        h = (h ^ (h >> np.uint32(15))) * np.uint32(0x2C1B3C6D)
-        h = h.astype(np.uint32)
+        a = np.asarray(a)
+        a = a.astype(np.int32) if a.dtype != np.int32 else a
+        t = a.view(np.uint32) * np.uint32(_PRIMES[k % 5])
+        h = t if h is None else (h ^ t)
+    h = h ^ (h >> np.uint32(15))
+    h = h * np.uint32(0x2C1B3C6D)
     h = h ^ (h >> np.uint32(12))
-    h = (h * np.uint32(0x297A2D39)).astype(np.uint32)
+    h = h * np.uint32(0x297A2D39)
     h = h ^ (h >> np.uint32(15))
     return (h >> np.uint32(8)).astype(np.float32) * np.float32(1.0 / (1 << 24))
 

@@ -27,6 +27,7 @@ BLOCK = 40.0
 STYLES = ("downtown", "residential", "boulevard", "rural")
 STYLE_P = (0.32, 0.28, 0.24, 0.16)
 MAX_SPEED = 16.0   # m/s, bound on any object's speed (to find blocks that can reach a view)
+OVERHANG = 6.0     # m, how far an object may reach beyond its block
 
 
 @dataclass
@@ -133,7 +134,7 @@ class World:
             s = Style(name, p_cross=0.45, setback=(0.0, 0.0), b_height=(10, 48),
                       b_width=(8, 26), b_depth=(12, 25), b_gap=(2, 8), p_gap=0.1,
                       p_building=1.0, tree_spacing=_u(rng, 9, 15) if rng.random() < 0.35 else 0,
-                      p_yard_tree=0.0, people=_u(rng, 2, 9), park_density=_u(rng, 0.2, 0.9),
+                      p_yard_tree=0.0, people=_u(rng, 4, 14), park_density=_u(rng, 0.2, 0.9),
                       lane_density=_u(rng, 0.4, 1.6), lamp_spacing=_u(rng, 18, 30),
                       lamp_sides=2, yard_p=(0.1, 0.9, 0.0), p_front_wall=0.05,
                       p_second_row=0.6, autumn=autumn)
@@ -141,7 +142,7 @@ class World:
             s = Style(name, p_cross=0.3, setback=(2.5, 9.0), b_height=(4.5, 9.5),
                       b_width=(7, 14), b_depth=(8, 13), b_gap=(2, 9), p_gap=0.85,
                       p_building=0.85, tree_spacing=_u(rng, 7, 14) if rng.random() < 0.5 else 0,
-                      p_yard_tree=0.5, people=_u(rng, 0.0, 2.0), park_density=_u(rng, 0.1, 0.7),
+                      p_yard_tree=0.5, people=_u(rng, 0.5, 3.0), park_density=_u(rng, 0.1, 0.7),
                       lane_density=_u(rng, 0.1, 0.7), lamp_spacing=_u(rng, 25, 40),
                       lamp_sides=1, yard_p=(0.8, 0.15, 0.05), p_front_wall=0.6,
                       p_second_row=0.5, autumn=autumn)
@@ -149,7 +150,7 @@ class World:
             s = Style(name, p_cross=0.35, setback=(0.0, 3.0), b_height=(9, 24),
                       b_width=(10, 22), b_depth=(10, 18), b_gap=(2, 10), p_gap=0.3,
                       p_building=0.95, tree_spacing=_u(rng, 6, 11), p_yard_tree=0.2,
-                      people=_u(rng, 0.5, 5), park_density=_u(rng, 0.2, 0.8),
+                      people=_u(rng, 2, 8), park_density=_u(rng, 0.2, 0.8),
                       lane_density=_u(rng, 0.3, 1.3), lamp_spacing=_u(rng, 20, 32),
                       lamp_sides=2, yard_p=(0.5, 0.5, 0.0), p_front_wall=0.2,
                       p_second_row=0.4, autumn=autumn)
@@ -157,7 +158,7 @@ class World:
             s = Style(name, p_cross=0.08, setback=(10.0, 40.0), b_height=(4, 9),
                       b_width=(8, 16), b_depth=(8, 14), b_gap=(20, 60), p_gap=1.0,
                       p_building=0.25, tree_spacing=0, p_yard_tree=0.0,
-                      people=_u(rng, 0.0, 0.3), park_density=0.0,
+                      people=_u(rng, 0.0, 0.6), park_density=0.0,
                       lane_density=_u(rng, 0.2, 1.0), lamp_spacing=_u(rng, 35, 50),
                       lamp_sides=1, yard_p=(0.7, 0.0, 0.3), p_front_wall=0.0,
                       p_second_row=0.0, autumn=autumn, p_rail=0.5, utility=rng.random() < 0.6)
@@ -318,6 +319,7 @@ class World:
         self.cam_hfov = math.radians(_u(rng, 55, 70))
         self.cam_speed = L.lane_speed[L.ego_lane]
         self.cam_bob = (_u(rng, 0, 6.28), _u(rng, 0, 6.28))
+        self.ego_gap = _u(rng, 8.0, 35.0)     # free road ahead of the ego camera at t = 0
 
     def camera(self, t=0.0):
         """The ego camera at time t (seconds): driving forward along its lane."""
@@ -338,9 +340,11 @@ class World:
         return b
 
     def _blocks_for(self, z0, z1, t):
-        reach = MAX_SPEED * abs(t) + 15.0
+        # objects stay inside their block at t = 0, except tree crowns and skyline
+        # buildings, which reach at most OVERHANG further
+        reach = MAX_SPEED * abs(t)
         k0 = int(math.floor((z0 - reach) / BLOCK))
-        k1 = int(math.floor((z1 + reach) / BLOCK))
+        k1 = int(math.floor((z1 + reach + OVERHANG) / BLOCK))
         return range(k0, k1 + 1)
 
     def prims(self, z0, z1, t=0.0):
@@ -497,8 +501,17 @@ class World:
                     u = rng.random(12).tolist()
                     walking = u[11] < 0.6
                     vz = (1 if rng.random() < 0.5 else -1) * _u(rng, 0.8, 1.6) if walking else 0.0
-                    O.person(pb, x, z, 0 if walking or rng.random() < 0.5 else 1, u,
-                             vel=(0.0, vz), base=ch)
+                    facing = 0 if walking or rng.random() < 0.5 else 1
+                    O.person(pb, x, z, facing, u, vel=(0.0, vz), base=ch)
+                    # sometimes in company: side by side when walking, chatting when not
+                    for _ in range(int(rng.random() < 0.3) * int(rng.integers(1, 3))):
+                        dx, dz = (_u(rng, 0.5, 0.8), _u(rng, -0.3, 0.3)) if walking else \
+                            (_u(rng, -0.9, 0.9), _u(rng, 0.5, 1.0))
+                        xc = x + dx * (1 if rng.random() < 0.5 else -1)
+                        lim = (edge + vw + 0.3, edge + vw + ww - 0.3)
+                        if lim[0] <= abs(xc) <= lim[1]:
+                            O.person(pb, xc, z + dz, facing, rng.random(12).tolist(),
+                                     vel=(0.0, vz), base=ch)
             # parked cars
             pw = L.park_r if side > 0 else L.park_l
             if pw > 0:
@@ -524,8 +537,8 @@ class World:
                 u = rng.random(12).tolist()
                 if rng.random() < st.lane_density / 2.0:
                     lo, hi = z, min(z1, z + 13)
-                    if li == L.ego_lane and lo < 5.0 and hi > -10.0:   # keep clear of ego camera
-                        z = 5.0 if z < 5.0 else z + 1
+                    if li == L.ego_lane and lo < self.ego_gap and hi > -10.0:
+                        z = max(z + 1.0, self.ego_gap)    # keep the road ahead of the ego camera free
                         continue
                     ln = O.car(pb, lx + _u(rng, -0.2, 0.2), z, d, u, vz=v, max_len=z1 - z)
                     if ln == 0:
@@ -533,15 +546,16 @@ class World:
                     z += ln + _u(rng, 4.0, 20.0)
                 else:
                     z += _u(rng, 5.0, 15.0)
-        # people waiting on the crosswalk (not in the ego lane)
-        if crossing and st.people > 0.5 and rng.random() < 0.4:
-            ex = L.lanes[L.ego_lane][0]
+        # people on the crosswalk, where no traffic passes: parking lanes, median
+        spots = [(L.road_l + 0.4, L.road_l + L.park_l - 0.4), (L.road_r - L.park_r + 0.4, L.road_r - 0.4)]
+        if L.median is not None:
+            spots.append((L.median[0] + 0.3, L.median[1] - 0.3))
+        spots = [sp for sp in spots if sp[1] > sp[0]]
+        if crossing and spots and st.people > 0.5 and rng.random() < 0.5:
             for _ in range(int(rng.integers(1, 4))):
-                x = _u(rng, L.road_l + 0.5, L.road_r - 0.5)
-                if abs(x - ex) < 2.2:
-                    continue
+                a, b = spots[int(rng.integers(len(spots)))]
                 zz = _u(rng, crossing[0] - 4.2, crossing[0] - 1.5)
-                O.person(pb, x, zz, 1, rng.random(12).tolist())
+                O.person(pb, _u(rng, a, b), zz, 1, rng.random(12).tolist())
         return {"prims": pb.table(), "crossing": crossing}
 
     def _buildings(self, pb, rng, side, x_out, a, b):
@@ -573,7 +587,6 @@ class World:
                 z += _u(rng, *st.b_gap)
 
     def _front_wall(self, pb, rng, side, x_out, segs):
-        st = self.style
         hedge = rng.random() < 0.45
         u = rng.random(5).tolist()
         h = _u(rng, 0.6, 1.8)

@@ -18,6 +18,7 @@ struct BackendOptions {
     std::string xclbin;         // fpga: kernel binary
     std::string device;         // fpga: device index or PCIe BDF
     bool capture_backbone = false;  // also return the backbone output (tests, layer checks)
+    bool emu_kernel_linear_unit = false;  // fpga-emu: use the kernel's own (slow) linear unit code
 };
 
 class Backend {
