@@ -1,7 +1,9 @@
 // edgemoe-run: runs a model on a video, image, folder or camera without a window, and writes the
 // coloured outputs, optionally the raw float outputs (.npy), and metrics.json.
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -9,6 +11,7 @@
 #include "args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/colorize.h"
+#include "edgemoe/energy.h"
 #include "edgemoe/error.h"
 #include "edgemoe/frame_runner.h"
 #include "edgemoe/frame_source.h"
@@ -29,7 +32,12 @@ const char* kUsage = R"(usage: edgemoe-run [options]
   --frames N         stop after N frames (default: all)
   --out DIR          output folder (default: edgemoe-out)
   --raw              also write raw float32 outputs as <frame>_<task>.npy (CxHxW, model resolution)
+  --idle-seconds S   measure the idle power for S seconds before the first frame (default 2; 0: none)
+  --sysfs-root DIR   where the power sensors' sysfs lives (default /)
   --list-backends    print the backends of this build and exit
+
+Energy: every meter edgemoe-meters finds is sampled every 10 ms; energy.csv gets one row per frame
+and metrics.json an "energy" section (or the reason each kind of sensor is not available).
 )";
 
 std::string frame_name(int64_t index, const std::string& task, const char* ext) {
@@ -40,7 +48,8 @@ std::string frame_name(int64_t index, const std::string& task, const char* ext) 
 
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--raw", "--help", "--list-backends"},
-                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--out"});
+                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--out", "--idle-seconds",
+                          "--sysfs-root"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -79,13 +88,41 @@ int run(int argc, char** argv) {
     std::cerr << "model   " << model_path << " (" << cfg.name << (cfg.trained ? "" : ", UNTRAINED: outputs mean nothing")
               << ")\nbackend " << runner.backend().description() << "\ninput   " << source->describe() << "\n";
 
+    // Energy: sample every meter found; an idle baseline first, so dynamic energy can be shown too.
+    using Clock = std::chrono::steady_clock;
+    energy::Discovery found = energy::discover_meters(args.get("--sysfs-root", "/"));
+    for (const auto& m : found.meters) std::cerr << "meter   " << m->name() << ": " << m->what() << "\n";
+    if (found.meters.empty()) std::cerr << "meter   none available (see metrics.json \"energy\".\"unavailable\")\n";
+    energy::Sampler sampler(std::move(found.meters));
+    sampler.start();
+    energy::EnergyAttribution attribution(sampler);
+    const long idle_s = args.get_int("--idle-seconds", 2);
+    if (idle_s > 0 && sampler.size() > 0) attribution.set_idle(energy::measure_idle(sampler, std::chrono::seconds(idle_s)));
+    std::ofstream csv_file(out_dir / "energy.csv");
+    energy::EnergyCsvWriter csv(csv_file, attribution, Clock::now());
+    csv.write_header();
+    std::vector<int> streams;
+    for (int t : tasks) streams.push_back(attribution.stream(backend_name, cfg.tasks[size_t(t)].name));
+    const auto write_row = [&](const energy::FrameEnergy& e) { csv.write(e); };
+
     MetricsLog log(cfg.name, cfg.trained, backend_name);
     FrameResult result;
     cv::Mat frame, picture;
     for (int64_t index = 0; max_frames < 0 || index < max_frames; ++index) {
+        const auto capture_start = Clock::now();
         if (!source->read(frame)) break;
-        for (int t : tasks) {
+        const double capture_ms = std::chrono::duration<double, std::milli>(Clock::now() - capture_start).count();
+        for (size_t ti = 0; ti < tasks.size(); ++ti) {
+            const int t = tasks[ti];
+            energy::FrameMark mark{streams[ti], index, Clock::now()};
             runner.run(frame, t, result);
+            mark.end = Clock::now();
+            result.times.capture = ti == 0 ? capture_ms : 0;
+            mark.ops = 2 * (cfg.backbone_macs() + cfg.head_macs());
+            const StageTimes& st = result.times;
+            mark.latency_ms = {st.capture, st.preprocess, st.backbone, st.head, st.postprocess, st.draw, st.total};
+            attribution.add_frame(mark);
+            attribution.poll(write_row);
             const TaskInfo& task = cfg.tasks[size_t(t)];
             if (task.kind == TaskKind::Segmentation)
                 colorize_classes(result.class_map_frame, task, picture);
@@ -102,7 +139,10 @@ int run(int argc, char** argv) {
         if (index % 10 == 0)
             std::cerr << "frame " << index << "  " << result.times.total << " ms\n";
     }
+    sampler.stop();
+    attribution.flush(std::chrono::seconds(1), write_row);
     if (log.frames().empty()) throw SourceError(source->describe() + ": delivered no frames");
+    log.set_section("energy", energy::energy_json(attribution, found.unavailable));
     log.write_json((out_dir / "metrics.json").string());
     std::cerr << log.frames().size() << " outputs written to " << out_dir.string() << "; median total "
               << log.percentile(&StageTimes::total, 0.5) << " ms\n";

@@ -17,7 +17,8 @@ struct Stage {
     const char* name;
     double StageTimes::*field;
 };
-constexpr Stage kStages[] = {{"preprocess", &StageTimes::preprocess},
+constexpr Stage kStages[] = {{"capture", &StageTimes::capture},
+                             {"preprocess", &StageTimes::preprocess},
                              {"backbone", &StageTimes::backbone},
                              {"head", &StageTimes::head},
                              {"postprocess", &StageTimes::postprocess},
@@ -70,6 +71,7 @@ std::string MetricsLog::to_json() const {
         p90[s.name] = percentile(s.field, 0.9);
     }
     j["summary"] = {{"frames", frames_.size()}, {"latency_ms", {{"median", median}, {"p90", p90}}}};
+    for (const auto& [key, text] : sections_) j[key] = json::parse(text);
     return j.dump(1);
 }
 

@@ -35,7 +35,7 @@ private slots:
 
         QString err;
         const int rc = run_tool({"--model", QString(EDGEMOE_FIXTURES) + "/tiny.safetensors", "--input", img, "--task",
-                                 "all", "--out", out, "--raw"},
+                                 "all", "--out", out, "--raw", "--idle-seconds", "0"},
                                 &err);
         QVERIFY2(rc == 0, qPrintable(err));
         QVERIFY2(err.contains("UNTRAINED"), qPrintable(err));
@@ -69,6 +69,17 @@ private slots:
             QVERIFY(m["summary"]["latency_ms"]["median"].contains(k));
             QVERIFY(m["summary"]["latency_ms"]["p90"].contains(k));
         }
+        // Energy: meters found here, or for each kind of sensor the reason it is not available; never
+        // an invented figure. One CSV row per frame and task.
+        const auto& energy = m["energy"];
+        QVERIFY(energy.contains("meters") && energy.contains("unavailable"));
+        QVERIFY(!energy["meters"].empty() || !energy["unavailable"].empty());
+        for (const auto& u : energy["unavailable"]) QVERIFY(!u["reason"].get<std::string>().empty());
+        std::ifstream csv((out + "/energy.csv").toStdString());
+        std::string line;
+        int rows = -1;
+        while (std::getline(csv, line)) ++rows;
+        QCOMPARE(rows, 2);
         // experts: per MoE block, tokens per expert; each block routes 33 tokens x top-2.
         QCOMPARE(fr["experts"].size(), size_t(2));
         int total = 0;

@@ -28,12 +28,15 @@ public:
 
     // Percentile q in [0,1] of one stage over the frames (nearest-rank on sorted values).
     double percentile(double StageTimes::*stage, double q) const;
+    // Adds a top-level member to the JSON (e.g. "energy", from energy_json()), as JSON text.
+    void set_section(const std::string& key, std::string json_text) { sections_.emplace_back(key, std::move(json_text)); }
     std::string to_json() const;
     void write_json(const std::string& path) const;
 
 private:
     std::string model_, backend_;
     bool trained_ = false;
+    std::vector<std::pair<std::string, std::string>> sections_;
     std::vector<FrameRecord> frames_;
 };
 
