@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "edgemoe/backend.h"
+#include "edgemoe/energy.h"
 #include "edgemoe/frame_runner.h"
 #include "edgemoe/frame_source.h"
 #include "edgemoe/metrics.h"
@@ -34,6 +35,9 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --frames N       timed frames per task (default: 30)
   --warmup N       untimed frames first (default: 3)
   --json FILE      also write the figures as JSON
+  --sysfs-root DIR where the power sensors' sysfs lives (default /)
+
+Energy per frame comes from every meter edgemoe-meters finds (idle baseline: 2 s before timing).
 )";
 
 cv::Mat first_frame(const std::string& spec) {
@@ -54,7 +58,8 @@ cv::Mat first_frame(const std::string& spec) {
 
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
-                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json"});
+                         {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
+                          "--sysfs-root"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -99,6 +104,14 @@ int run(int argc, char** argv) {
 
     nlohmann::json report = {{"model", cfg.name}, {"threads", opts.threads}, {"peak_gflops", peak},
                              {"gflop_per_frame", gflop}, {"backends", nlohmann::json::object()}};
+    // Energy: every meter found, sampled in the background; the idle baseline before any work.
+    energy::Discovery found = energy::discover_meters(args.get("--sysfs-root", "/"));
+    energy::Sampler sampler(std::move(found.meters));
+    sampler.start();
+    energy::EnergyAttribution attribution(sampler);
+    if (sampler.size() > 0) attribution.set_idle(energy::measure_idle(sampler, std::chrono::seconds(2)));
+    const auto ignore = [](const energy::FrameEnergy&) {};
+
     FrameResult result;
     // median backbone and head ms per backend and task, for the ratios at the end
     std::vector<std::vector<std::pair<double, double>>> medians;
@@ -111,12 +124,21 @@ int run(int argc, char** argv) {
     for (int t : tasks) {
         for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
         MetricsLog log(cfg.name, cfg.trained, backend);
-        const long allocs_before = cli::heap_allocations();
+        const int stream = attribution.stream(backend, cfg.tasks[size_t(t)].name);
+        // Heap allocations are counted over the per-frame path only (the frame and its energy
+        // bookkeeping), not over this benchmark's own record keeping.
+        long allocs = 0;
         for (long i = 0; i < frames; ++i) {
+            const long before = cli::heap_allocations();
+            energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
             runner.run(frame, t, result);
+            mark.end = std::chrono::steady_clock::now();
+            mark.ops = gflop * 1e9;
+            attribution.add_frame(mark);
+            attribution.poll(ignore);
+            allocs += cli::heap_allocations() - before;
             log.add({i, cfg.tasks[size_t(t)].name, result.times, {}});
         }
-        const long allocs = cli::heap_allocations() - allocs_before;
         auto med = [&](double StageTimes::*s) { return log.percentile(s, 0.5); };
         auto p90 = [&](double StageTimes::*s) { return log.percentile(s, 0.9); };
         const double net_ms = med(&StageTimes::backbone) + med(&StageTimes::head);
@@ -142,6 +164,14 @@ int run(int argc, char** argv) {
         medians.back().emplace_back(med(&StageTimes::backbone), med(&StageTimes::head));
     }
     }
+    sampler.stop();
+    attribution.flush(std::chrono::seconds(1), ignore);
+    if (sampler.size() == 0) {
+        std::cout << "energy: no meter available here:\n";
+        for (const auto& u : found.unavailable) std::cout << "  " << u.kind << ": " << u.reason << "\n";
+    }
+    for (const auto& summary : attribution.summaries()) std::cout << energy::format_summary(summary);
+    report["energy"] = nlohmann::json::parse(energy::energy_json(attribution, found.unavailable));
     for (size_t b = 1; b < backends.size(); ++b)
         for (size_t i = 0; i < tasks.size(); ++i) {
             const auto& base = medians[0][i];
