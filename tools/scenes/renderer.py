@@ -218,7 +218,7 @@ def render(world, cam, height, width, t=0.0, view_far=None):
     # ---- cast shadows and lighting
     L = env.sun_dir
     ndl = np.maximum(nx * L[0] + ny * L[1] + nz * L[2], 0.0)
-    if L[1] > 0.05 and env.sun_col.max() > 0.1:
+    if SHADOWS and L[1] > 0.05 and env.sun_col.max() > 0.1:
         ndl *= _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, ndl > 0, ph * 8 + fh, H, W)
     amb = np.where(back, np.float32(0.5), 0.72 + 0.28 * ny)
     light = np.multiply.outer(amb, env.amb_col)
@@ -251,6 +251,8 @@ def render(world, cam, height, width, t=0.0, view_far=None):
 
 # edges of a shadow volume (box corners 0-7, their ground projections 8-15)
 SHADOW_EDGES = np.concatenate([BOX_EDGES, BOX_EDGES + 8, [(i, i + 8) for i in range(8)]])
+SHADOWS = True        # cast shadows (off: only the facing-away sides are dark)
+SHADOW_STEP = (2, 4)  # shadow sampling grid step up to / above 640 pixels wide
 SHADOW_FAR = 70.0     # metres; shadow volumes starting further away are not traced
 SHADOW_BIG = 300      # half-resolution rectangle area above which a caster is looped
 
@@ -266,7 +268,7 @@ def _shadows(cam, tab, lo, hi, L, hit, px, py, pz, s, recv, key, H, W):
     exactly at object outlines and shadow edges on a surface are resolved to
     ``step`` pixels.
     """
-    st = 2 if W <= 640 else 4
+    st = SHADOW_STEP[0] if W <= 640 else SHADOW_STEP[1]
     n = len(hit)
     trans = tab[:, O.C_SHADOW]
     far = SHADOW_FAR if W <= 640 else 2 * SHADOW_FAR     # far shadows are sub-pixel/hazy
