@@ -119,10 +119,16 @@ private slots:
     // output scale (rsqrt 1e-6, mean truncation over sigma, see test_hls_math); attention within
     // 5e-5 of max|V| (exp 2e-5 absolute per probability, 1/s 2.4e-5 relative); GELU's table errs by
     // up to 1e-4, which FC2 multiplies by at most the L1 norm of a weight row.
+    void dense_block_layer_by_layer_data() {
+        QTest::addColumn<int>("b");
+        QTest::newRow("block 0") << 0;
+        QTest::newRow("block 2") << 2;
+    }
     void dense_block_layer_by_layer() {
+        QFETCH(int, b);
         TinyKernel k;
-        const auto blk = TinyKernel::L::block(0);
-        k.run_to(0, kAfterNorm1);
+        const auto blk = TinyKernel::L::block(b);
+        k.run_to(b, kAfterNorm1);
         const auto x0 = deq32(k.buf.x.data(), size_t(N) * D);
         auto ln = deq32(k.buf.ln.data(), size_t(N) * D);
         std::vector<float> ref(size_t(N) * D);
@@ -132,7 +138,7 @@ private slots:
         qInfo("norm1: max error %.2e (scale %.2f)", e, max_abs(ref));
         QVERIFY(e < 1e-4 * (1 + max_abs(ref)));
 
-        k.run_to(0, kAfterQkv);
+        k.run_to(b, kAfterQkv);
         const auto qkv = deq32(k.buf.qkv.data(), size_t(N) * 3 * D);
         std::vector<float> qref(size_t(N) * 3 * D);
         cpu::linear(ln.data(), N, D, D, k.w(blk.qkv_w, size_t(3 * D) * D, 14).data(), k.w(blk.qkv_b, 3 * D, 9).data(),
@@ -141,7 +147,7 @@ private slots:
         qInfo("qkv: max error %.2e (scale %.2f)", e, max_abs(qref));
         QVERIFY(e < 1e-5 + 2e-6 * max_abs(qref));
 
-        k.run_to(0, kAfterAttention);
+        k.run_to(b, kAfterAttention);
         const auto att = deq32(k.buf.attn.data(), size_t(N) * D);
         std::vector<float> aref(size_t(N) * D), scratch(size_t(N) * N);
         cpu::attention(qkv.data(), N, D, TinyShape::HEADS, 0.25f, aref.data(), scratch.data(), 1);
@@ -149,7 +155,7 @@ private slots:
         qInfo("attention: max error %.2e (max |V| %.2f)", e, max_abs(qkv));
         QVERIFY(e < 5e-5 * max_abs(qkv) + 1e-5);
 
-        k.run_to(0, kAfterProj);
+        k.run_to(b, kAfterProj);
         const auto x1 = deq32(k.buf.x.data(), size_t(N) * D);
         std::vector<float> pref(size_t(N) * D);
         cpu::linear(att.data(), N, D, D, k.w(blk.proj_w, size_t(D) * D, 14).data(), k.w(blk.proj_b, D, 9).data(), D,
@@ -159,9 +165,15 @@ private slots:
         qInfo("proj + residual: max error %.2e", e);
         QVERIFY(e < 2e-5 + 2e-6 * max_abs(pref));
 
-        k.run_to(0, kAfterNorm2);
+        k.run_to(b, kAfterNorm2);
         const auto ln2 = deq32(k.buf.ln.data(), size_t(N) * D);
-        k.run_to(0, kAfterMlp);
+        std::vector<float> ln2ref(size_t(N) * D);
+        cpu::layer_norm(x1.data(), N, D, D, k.w(blk.ln2_g, D, 11).data(), k.w(blk.ln2_b, D, 11).data(), 1e-6f,
+                        ln2ref.data(), D);
+        e = max_err(ln2, ln2ref);
+        qInfo("norm2: max error %.2e (scale %.2f)", e, max_abs(ln2ref));
+        QVERIFY(e < 1e-4 * (1 + max_abs(ln2ref)));
+        k.run_to(b, kAfterMlp);
         const auto x2 = deq32(k.buf.x.data(), size_t(N) * D);
         constexpr int H = TinyShape::MLP;
         std::vector<float> hid(size_t(N) * H), mref(size_t(N) * D);
@@ -185,16 +197,26 @@ private slots:
     // Block 1 (MoE): the gate's choices against a float gate on the same input (near-ties may
     // differ: the 16-bit gate weights move probabilities by ~1e-4), and the block output on tokens
     // routed alike.
+    void moe_block_layer_by_layer_data() {
+        QTest::addColumn<int>("b");
+        QTest::addColumn<int>("task");
+        QTest::newRow("block 1, semseg") << 1 << 0;
+        QTest::newRow("block 3, semseg") << 3 << 0;
+        QTest::newRow("block 3, depth") << 3 << 1;
+    }
     void moe_block_layer_by_layer() {
+        QFETCH(int, b);
+        QFETCH(int, task);
         TinyKernel k;
         using S = TinyShape;
-        const auto blk = TinyKernel::L::block(1);
-        k.run_to(1, kAfterNorm2);
+        const auto blk = TinyKernel::L::block(b);
+        k.run_to(b, kAfterNorm2, task);
         const auto ln = deq32(k.buf.ln.data(), size_t(N) * D);
         const auto xin = deq32(k.buf.x.data(), size_t(N) * D);
-        k.run_to(1, kAfterMlp);
+        k.run_to(b, kAfterMlp, task);
         const auto xout = deq32(k.buf.x.data(), size_t(N) * D);
-        const auto gates = deq16(k.packed.gates[0].data(), size_t(16) * D, 14);   // [E16][D]
+        const int16_t* gate_raw = k.packed.gates[size_t(task)].data() + TinyKernel::L::gate(b / 2);
+        const auto gates = deq16(gate_raw, size_t(16) * D, 14);   // [E16][D]
         int same = 0, checked = 0;
         double worst = 0;
         constexpr int HE16 = ceil16(S::HE);
@@ -209,7 +231,8 @@ private slots:
             int pick[S::TOPK];
             cpu::top_k(p.data(), S::E, S::TOPK, pick);
             bool alike = true;
-            for (int s = 0; s < S::TOPK; ++s) alike &= pick[s] == k.buf.routing[(size_t(t) * S::TOPK + s) * 2];
+            const int32_t* routing = k.buf.routing.data() + size_t(b / 2) * N * S::TOPK * 2;
+            for (int s = 0; s < S::TOPK; ++s) alike &= pick[s] == routing[(size_t(t) * S::TOPK + s) * 2];
             same += alike;
             if (!alike) continue;
             ++checked;
