@@ -4,6 +4,7 @@
 
 #include "cpu/cpu_backend.h"
 #include "fpga/fpga_emu_backend.h"
+#include "fpga/xrt_backend.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 
@@ -20,6 +21,7 @@ const std::vector<Entry>& registry() {
     static const std::vector<Entry> entries = {
         {"cpu", [] { return std::string(); }, cpu::make_cpu_backend},
         {"fpga-emu", [] { return std::string(); }, fpga::make_emu_backend},
+        {"fpga", fpga::xrt_unavailable_reason, fpga::make_xrt_backend},
     };
     return entries;
 }

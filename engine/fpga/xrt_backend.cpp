@@ -439,8 +439,6 @@ private:
             f();
         } catch (const BackendError&) {
             throw;
-        } catch (const std::logic_error&) {
-            throw;
         } catch (const std::exception& e) {
             fail(c, std::string(step) + " failed: " + e.what());
         }

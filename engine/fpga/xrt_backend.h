@@ -11,6 +11,7 @@
 //  - infer_batch(): the kernel's num_images, several frames in one run per card (offline runner).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,9 +61,11 @@ public:
 
     virtual int cards() const = 0;
     virtual std::string card_name(int card) const = 0;
-    // The card's electrical JSON (XRT get_info<electrical>), or nullopt with the reason.
+    // The card's electrical JSON (XRT get_info<electrical>), or nullopt with the reason. It only
+    // reads the card's sensors, so an energy sampler may call it from its own thread.
     virtual std::optional<std::string> electrical_json(int card, std::string& why_not) = 0;
 
+    // Everything else, stats() included, belongs to the one thread that runs frames.
     virtual std::vector<XrtCardStats> stats() const = 0;
 };
 
@@ -77,12 +80,21 @@ std::unique_ptr<Backend> make_xrt_backend(std::shared_ptr<const Model> model, co
 std::unique_ptr<XrtBackend> make_xrt_backend_on(std::shared_ptr<const Model> model, const BackendOptions& options,
                                                 std::vector<std::unique_ptr<Device>> devices);
 
+// The key of the kernel shape the model matches ("img128x256-p16-...", see xrt_buffer_plan.h), or ""
+// when the kernel is built for no such shape. An xclbin states the shape it was synthesised for.
+std::string shape_key_for(const ModelConfig& c);
+
 // Why the fpga backend cannot run here ("" when it can): "built without XRT", or no XRT runtime.
 std::string xrt_unavailable_reason();
 
-// One card's electrical JSON without loading anything on it (for the energy meters): `device` as
-// in BackendOptions.device, a single card. nullopt with the reason when XRT, the card or the
-// reading is missing.
+// Power for the energy meters, without loading anything on the card. `device` is one card as in
+// BackendOptions.device. The JSON is xrt::device::get_info<xrt::info::device::electrical>()
+// (power_consumption_watts, power_rails[]; figures are strings, "N/A" where the card has none).
+// One reading, or nullopt with the reason when XRT, the card or the reading is missing:
 std::optional<std::string> xrt_electrical_json(const std::string& device, std::string& why_not);
+// A source that keeps the card open and reads it on every call (the shape of
+// energy::XrtElectricalSource). Creating it throws BackendError when XRT or the card is missing; a
+// call throws when the reading fails.
+std::function<std::string()> make_xrt_electrical_source(const std::string& device);
 
 }  // namespace edgemoe::fpga

@@ -87,7 +87,4 @@ std::string shape_key() {
            i(S::HEAD_C) + "-t" + i(S::TASKS) + "-o" + i(S::MAX_OUT);
 }
 
-// The shape key of the kernel shape the model matches, or "" when it matches none.
-std::string shape_key_for(const ModelConfig& c);
-
 }  // namespace edgemoe::fpga

@@ -8,6 +8,8 @@
 //  - a buffer bound to an argument must be in the bank the "xclbin" connects that argument to
 //    (AXI bundles alternate between two banks), and big enough for what the kernel touches.
 // Failure injection (hang, error state, a card that disappears) exercises the backend's error paths.
+// Like fpga-emu, the linear unit converts each weight matrix once, keyed by its address: weight
+// buffers must be written before the first run and not after (the backend uploads them once).
 #include <atomic>
 #include <chrono>
 #include <cstdint>

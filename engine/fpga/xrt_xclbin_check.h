@@ -6,7 +6,7 @@
 //
 // Signature and shape are USER key-values in the xclbin's KEYVALUE_METADATA section, which a board
 // build adds after v++ --link with:
-//   xclbinutil --input edgemoe.xclbin --key-value USER:edgemoe_signature:0x<kernel_signature()> \
+//   xclbinutil --input edgemoe.xclbin --key-value USER:edgemoe_signature:0x<kernel_signature()>
 //              --key-value USER:edgemoe_shape:<shape key> --output edgemoe_signed.xclbin
 // (hls_register_map prints both values). Every refusal is a BackendError naming the file and what differs.
 #include <cstdint>
