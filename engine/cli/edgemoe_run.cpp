@@ -29,6 +29,8 @@ const char* kUsage = R"(usage: edgemoe-run [options]
   --task NAME        task name from the model, or "all" (default: the model's first task)
   --backend NAME     backend (default: cpu)
   --threads N        worker threads (default: all cores)
+  --xclbin FILE      fpga: the kernel binary to load
+  --device SPEC      fpga: card index, PCIe BDF, a list "0,1" or "all" (default 0)
   --frames N         stop after N frames (default: all)
   --out DIR          output folder (default: edgemoe-out)
   --raw              also write raw float32 outputs as <frame>_<task>.npy (CxHxW, model resolution)
@@ -49,7 +51,7 @@ std::string frame_name(int64_t index, const std::string& task, const char* ext) 
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--raw", "--help", "--list-backends"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--out", "--idle-seconds",
-                          "--sysfs-root"});
+                          "--sysfs-root", "--xclbin", "--device"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -80,6 +82,8 @@ int run(int argc, char** argv) {
     }
     BackendOptions opts;
     opts.threads = int(args.get_int("--threads", 0));
+    opts.xclbin = args.get("--xclbin");
+    opts.device = args.get("--device");
     const std::string backend_name = args.get("--backend", "cpu");
     FrameRunner runner(model, create_backend(backend_name, model, opts));
     auto source = FrameSource::open(input);

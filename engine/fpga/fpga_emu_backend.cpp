@@ -11,6 +11,7 @@
 #include "edgemoe/error.h"
 #include "fpga/fast_linear_unit.h"
 #include "fpga/kernel_buffers.h"
+#include "fpga/kernel_output.h"
 #include "fpga/packing.h"
 #include "kernel.h"
 
@@ -63,30 +64,9 @@ public:
         run(a);
         out.head_ms = ms_since(t1);
 
-        out.task = task;
-        out.channels = ch;
-        out.height = S::IMG_H;
-        out.width = S::IMG_W;
-        out.raw.resize(size_t(ch) * S::IMG_H * S::IMG_W);
-        dequantize(buffers_.out.data(), out.raw.size(), 22, out.raw.data());
-        out.routing.resize(S::MOE_BLOCKS);
-        for (int m = 0; m < S::MOE_BLOCKS; ++m) {
-            ExpertRouting& r = out.routing[size_t(m)];
-            r.block = 2 * m + 1;
-            r.tokens = S::N;
-            r.top_k = S::TOPK;
-            r.expert.resize(size_t(S::N) * S::TOPK);
-            r.weight.resize(size_t(S::N) * S::TOPK);
-            const int32_t* src = buffers_.routing.data() + size_t(m) * S::N * S::TOPK * 2;
-            for (size_t i = 0; i < r.expert.size(); ++i) {
-                r.expert[i] = int16_t(src[2 * i]);
-                r.weight[i] = float(std::ldexp(double(src[2 * i + 1]), -23));
-            }
-        }
-        if (capture_) {
-            out.backbone.resize(buffers_.x.size());
-            dequantize(buffers_.x.data(), buffers_.x.size(), 22, out.backbone.data());
-        }
+        decode_head_output<S>(buffers_.out.data(), task, ch, out);
+        decode_routing<S>(buffers_.routing.data(), out);
+        if (capture_) decode_backbone<S>(buffers_.x.data(), out);
     }
 
 private:
@@ -97,11 +77,6 @@ private:
         } else {
             run_kernel<S>(a, fast_);
         }
-    }
-
-    static void dequantize(const int32_t* raw, size_t n, int frac, float* out) {
-        const float scale = std::ldexp(1.0f, -frac);
-        for (size_t i = 0; i < n; ++i) out[i] = float(raw[i]) * scale;
     }
 
     std::shared_ptr<const Model> model_;

@@ -10,6 +10,7 @@
 // (XRT queues the runs) or several (they overlap). The kernel is templated on its shape, so this
 // backend is too, with the same shape dispatch as fpga-emu.
 #include "fpga/xrt_backend.h"
+#include "fpga/kernel_output.h"
 
 #include <algorithm>
 #include <array>
@@ -42,8 +43,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kSlots = 2;          // frame buffer sets per card
 constexpr int kMaxBatch = 16;      // images per run (the kernel's num_images trip count)
-constexpr int kActFrac = 22;       // fm_t = fixed<32,10>: 22 fractional bits
-constexpr int kProbFrac = 23;      // prob_t = ufixed<24,1>: 23 fractional bits
 
 template <class S>
 class XrtBackendImpl final : public XrtBackend {
@@ -364,45 +363,18 @@ private:
     // Dequantisation exactly as fpga-emu's.
     void read_back(const int32_t* out_raw, const int32_t* routing, const int32_t* x, int task, double device_ms,
                    NetworkOutput& out) const {
-        const int ch = channels(task);
-        out.task = task;
-        out.channels = ch;
-        out.height = S::IMG_H;
-        out.width = S::IMG_W;
-        out.raw.resize(size_t(ch) * S::IMG_H * S::IMG_W);
-        dequantize(out_raw, out.raw.size(), kActFrac, out.raw.data());
+        decode_head_output<S>(out_raw, task, channels(task), out);
         // The device ran backbone and head in one run: the whole device time is reported as backbone.
         out.backbone_ms = device_ms;
         out.head_ms = 0;
-        if (routing) {
-            out.routing.resize(S::MOE_BLOCKS);
-            for (int m = 0; m < S::MOE_BLOCKS; ++m) {
-                ExpertRouting& r = out.routing[size_t(m)];
-                r.block = 2 * m + 1;
-                r.tokens = S::N;
-                r.top_k = S::TOPK;
-                r.expert.resize(size_t(S::N) * S::TOPK);
-                r.weight.resize(size_t(S::N) * S::TOPK);
-                const int32_t* src = routing + size_t(m) * S::N * S::TOPK * 2;
-                for (size_t i = 0; i < r.expert.size(); ++i) {
-                    r.expert[i] = int16_t(src[2 * i]);
-                    r.weight[i] = float(std::ldexp(double(src[2 * i + 1]), -kProbFrac));
-                }
-            }
-        } else {
+        if (routing)
+            decode_routing<S>(routing, out);
+        else
             out.routing.clear();
-        }
-        if (capture_ && x) {
-            out.backbone.resize(Z::x);
-            dequantize(x, Z::x, kActFrac, out.backbone.data());
-        } else {
+        if (capture_ && x)
+            decode_backbone<S>(x, out);
+        else
             out.backbone.clear();
-        }
-    }
-
-    static void dequantize(const int32_t* raw, size_t n, int frac, float* out) {
-        const float scale = std::ldexp(1.0f, -frac);
-        for (size_t i = 0; i < n; ++i) out[i] = float(raw[i]) * scale;
     }
 
     int channels(int task) const { return model_->config().tasks[size_t(task)].channels; }
