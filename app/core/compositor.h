@@ -1,0 +1,176 @@
+#pragma once
+// Turns results into the picture the window shows (and the recorder writes): the frame with the
+// segmentation blended over it (alpha) or the depth colour map, or the raw output alone, or the frame
+// alone; one panel per task and per backend side by side; panel labels, a legend of class names and
+// colours from the model, a depth scale bar in the model's unit, the expert grid of a chosen MoE
+// block, and an UNTRAINED stamp for a model with random weights.
+//
+// FrameComposer does the drawing, synchronously (tests drive it directly). Compositor runs it on a
+// thread of its own: results come in through newest-result slots, the composed QImage goes out
+// through another, and composedReady() is emitted at most once until the UI takes the image, so the
+// UI thread never has a backlog and only paints a finished image.
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include <QFont>
+#include <QImage>
+#include <QStaticText>
+#include <QObject>
+#include <QSize>
+#include <QThread>
+
+#include <opencv2/core/mat.hpp>
+
+#include "core/agreement.h"
+#include "core/types.h"
+#include "edgemoe/colorize.h"
+
+namespace edgemoe::app {
+
+class StatsCollector;
+
+enum class ViewMode { Overlay, Output, Input };
+const char* view_mode_name(ViewMode m);                 // "overlay", "output", "input"
+bool view_mode_from_name(const QString& name, ViewMode& out);
+
+struct ViewSettings {
+    ViewMode mode = ViewMode::Overlay;
+    float alpha = 0.55f;                  // segmentation / depth over the frame, 0..1
+    DepthColormap colormap = DepthColormap::Turbo;
+    bool experts = false;                 // expert grid over the image
+    int expert_block = 0;                 // position in the model's MoE block list
+    bool legend = true;                   // class legend / depth scale bar
+    bool labels = true;                   // panel labels (task, backend, latency)
+    bool operator==(const ViewSettings&) const = default;
+};
+
+// Agreement of the two backends on one frame (compare mode), per pass.
+struct CompareMetrics {
+    bool valid = false;
+    int64_t frame_index = -1;
+    int passes = 0;
+    int task[2] = {-1, -1};
+    bool segmentation[2] = {false, false};
+    SegmentationAgreement seg[2];
+    double depth_mrd[2] = {0, 0};         // mean relative difference, sum|b - a| / sum|a|
+};
+
+struct Composed {
+    QImage image;
+    uint64_t seq = 0;
+    int64_t frame_index = -1;
+    double draw_ms = 0;
+    SteadyClock::time_point captured{};
+    CompareMetrics compare;
+};
+
+class FrameComposer {
+public:
+    FrameComposer();
+    ~FrameComposer();
+    void setModel(std::shared_ptr<const Model> model);
+    const Model* model() const { return model_.get(); }
+
+    // Composes `primary` (and `compare`, the same frame through a second backend) into `out`, reusing
+    // its storage when its size is right and nobody else holds it. `target`: the size to fit into
+    // (keeping the frame's aspect); empty: each panel at the frame's size, at most 1280 wide.
+    void compose(const InferenceResult& primary, const InferenceResult* compare, const ViewSettings& settings, QSize target,
+                 QImage& out, CompareMetrics* metrics = nullptr);
+
+    // Where each panel went in the last composed image (tests and the view's hit-testing).
+    struct PanelRect {
+        QRect rect;
+        int worker = 0, pass = 0, task = -1;
+    };
+    const std::vector<PanelRect>& panels() const { return panels_; }
+    // The legend's rectangle in the last composed image (first segmentation panel), empty if none.
+    QRect legendRect() const { return legend_rect_; }
+    QRect scaleBarRect() const { return scale_rect_; }
+
+    // The depth colour map from the near end to the far end, 256 x 1, RGB32.
+    const QImage& depthRamp(DepthColormap map, const TaskInfo& task);
+
+private:
+    void draw_panel_pixels(const FrameResult& r, const TaskInfo& task, const ViewSettings& s, const cv::Mat& frame_small,
+                           cv::Mat& dst);
+    void draw_decorations(QImage& img, const InferenceResult& primary, const InferenceResult* compare,
+                          const ViewSettings& s, const CompareMetrics* metrics);
+
+    std::shared_ptr<const Model> model_;
+    std::vector<PanelRect> panels_;
+    QRect legend_rect_, scale_rect_;
+    // Reused from frame to frame.
+    cv::Mat frame_small_, colour_small_, colour_panel_, blend_;
+    uint64_t frame_small_seq_ = 0;
+    cv::Size frame_small_size_;
+    QImage ramp_;
+    int ramp_map_ = -1;
+    const TaskInfo* ramp_task_ = nullptr;
+    cv::Mat ramp_depth_, ramp_bgr_;
+    std::vector<QStaticText> id_texts_;   // expert ids, laid out once per size
+    QFont id_font_;
+    int id_texts_px_ = -1;
+};
+
+class Compositor : public QObject {
+    Q_OBJECT
+public:
+    explicit Compositor(StatsCollector* stats = nullptr, QObject* parent = nullptr);
+    ~Compositor() override;
+
+    void setModel(std::shared_ptr<const Model> model);   // call while stopped
+    void setSettings(const ViewSettings& s);               // recomposes the current frame
+    ViewSettings settings() const;
+    void setTargetSize(QSize device_pixels);
+    void setCompare(bool enabled);
+    bool compare() const;
+    // Called on the compositor thread with every composed image (the recorder).
+    void setImageTap(std::function<void(const QImage&)> tap);
+
+    void start();
+    void stop();
+
+    // Any thread: a worker's newest result.
+    void submit(const ResultPtr& result);
+    // UI thread: the newest composed image, if there is a new one since the last take.
+    bool take(Composed& out);
+    // The latest composed image and compare metrics (screenshots, the compare panel).
+    QImage latestImage() const;
+    CompareMetrics latestCompare() const;
+    uint64_t composedCount() const { return composed_count_.load(); }
+
+signals:
+    void composedReady();
+
+private:
+    void loop_thread();
+    QImage* free_buffer(QSize size);
+
+    StatsCollector* stats_;
+    FrameComposer composer_;
+    QThread* thread_ = nullptr;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    bool dirty_ = false;
+    ResultPtr incoming_[2];
+    ResultPtr shown_[2];
+    ViewSettings settings_;
+    QSize target_;
+    bool compare_ = false;
+    std::function<void(const QImage&)> tap_;
+
+    mutable std::mutex out_mutex_;
+    Composed latest_;
+    bool fresh_ = false;
+    std::atomic<bool> notified_{false};
+    std::atomic<uint64_t> composed_count_{0};
+    std::array<QImage, 6> ring_;
+};
+
+}  // namespace edgemoe::app

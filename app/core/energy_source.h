@@ -1,0 +1,47 @@
+#pragma once
+// Power and energy figures for the stats view, per backend. The app only sees this interface; the
+// real meters (edgemoe_energy: RAPL, board current monitors, XRT, NVML, with per-frame attribution)
+// plug in behind it later. The default reports that no meter is wired, and the views show that
+// reason instead of a number: no figure is ever made up.
+#include <optional>
+#include <string>
+
+#include <QString>
+
+#include "core/types.h"
+
+namespace edgemoe::app {
+
+struct EnergyFigures {
+    std::optional<double> power_w;            // mean power while this backend ran, recent window
+    std::optional<double> joules_per_frame;
+    std::optional<double> frames_per_joule;
+    QString meter;                            // which sensor, for people ("rapl:package-0")
+    QString unavailable;                      // when there are no figures: "not available: <reason>"
+    bool available() const { return power_w.has_value() || joules_per_frame.has_value(); }
+};
+
+class EnergySource {
+public:
+    virtual ~EnergySource() = default;
+    // An inference worker finished a frame (its thread; must be cheap and thread-safe).
+    virtual void frameFinished(int /*worker*/, const std::string& /*backend*/, int64_t /*frame_index*/,
+                               SteadyClock::time_point /*start*/, SteadyClock::time_point /*end*/) {}
+    // The latest figures for a backend (UI thread, a few times a second).
+    virtual EnergyFigures figures(const QString& backend) const = 0;
+};
+
+class NoEnergySource final : public EnergySource {
+public:
+    explicit NoEnergySource(QString reason = QStringLiteral("no meter wired yet")) : reason_(std::move(reason)) {}
+    EnergyFigures figures(const QString&) const override {
+        EnergyFigures f;
+        f.unavailable = QStringLiteral("not available: ") + reason_;
+        return f;
+    }
+
+private:
+    QString reason_;
+};
+
+}  // namespace edgemoe::app

@@ -1,0 +1,83 @@
+#include "core/meter_energy_source.h"
+
+#include <chrono>
+
+namespace edgemoe::app {
+
+MeterEnergySource::MeterEnergySource(const std::string& sysfs_root) : found_(energy::discover_meters(sysfs_root)) {
+    sampler_ = std::make_unique<energy::Sampler>(std::move(found_.meters));
+    attribution_ = std::make_unique<energy::EnergyAttribution>(*sampler_);
+    sampler_->start();
+}
+
+MeterEnergySource::~MeterEnergySource() { sampler_->stop(); }
+
+std::vector<std::string> MeterEnergySource::families_for(const std::string& backend) {
+    if (backend == "fpga") return {"zcu102", "kv260", "xrt"};
+    return {"rapl", "amd_energy"};   // cpu, fpga-emu: the host processor does the work
+}
+
+int MeterEnergySource::meter_for(const std::string& backend) const {
+    for (const std::string& family : families_for(backend))
+        for (size_t i = 0; i < sampler_->size(); ++i)
+            if (sampler_->meter(i).family() == family) return int(i);
+    return -1;
+}
+
+QString MeterEnergySource::reason_for(const std::string& backend) const {
+    for (const std::string& family : families_for(backend))
+        for (const energy::Unavailable& u : found_.unavailable)
+            if (u.kind == family) return QString::fromStdString(u.kind + ": " + u.reason);
+    return QStringLiteral("no sensor for this backend");
+}
+
+MeterEnergySource::PerBackend& MeterEnergySource::backend_state(const std::string& backend) {
+    auto it = backends_.find(backend);
+    if (it != backends_.end()) return it->second;
+    PerBackend b;
+    b.stream = attribution_->stream(backend, "all");
+    b.meter = meter_for(backend);
+    return backends_.emplace(backend, b).first->second;
+}
+
+void MeterEnergySource::frameFinished(int, const std::string& backend, int64_t frame_index,
+                                      SteadyClock::time_point start, SteadyClock::time_point end) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    PerBackend& b = backend_state(backend);
+    if (b.meter < 0) return;
+    energy::FrameMark mark{b.stream, frame_index, start, end};
+    attribution_->add_frame(mark);
+    attribution_->poll([this](const energy::FrameEnergy& e) {
+        for (auto& [name, state] : backends_) {
+            if (state.stream != e.frame.stream || state.meter < 0) continue;
+            const energy::MeterEnergy& m = e.meters[size_t(state.meter)];
+            if (!m.ok()) continue;
+            state.j_per_frame = state.frames == 0 ? m.total_j : 0.9 * state.j_per_frame + 0.1 * m.total_j;
+            ++state.frames;
+        }
+    });
+}
+
+EnergyFigures MeterEnergySource::figures(const QString& backend_name) const {
+    const std::string backend = backend_name.toStdString();
+    EnergyFigures f;
+    const int meter = meter_for(backend);
+    if (meter < 0) {
+        f.unavailable = QStringLiteral("not available: ") + reason_for(backend);
+        return f;
+    }
+    f.meter = QString::fromStdString(sampler_->meter(size_t(meter)).name());
+    double seconds = 0;
+    const energy::IntervalEnergy recent = sampler_->recent_energy(size_t(meter), std::chrono::seconds(1), &seconds);
+    if (recent.ok() && seconds > 0) f.power_w = recent.joules / seconds;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = backends_.find(backend);
+    if (it != backends_.end() && it->second.frames > 0 && it->second.j_per_frame > 0) {
+        f.joules_per_frame = it->second.j_per_frame;
+        f.frames_per_joule = 1.0 / it->second.j_per_frame;
+    }
+    if (!f.available()) f.unavailable = QStringLiteral("not available: no reading yet from ") + f.meter;
+    return f;
+}
+
+}  // namespace edgemoe::app

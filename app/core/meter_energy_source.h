@@ -1,0 +1,48 @@
+#pragma once
+// The stats view's power and energy figures from real sensors (engine/energy): every meter the
+// machine has is sampled in the background; frames are attributed their energy as they finish.
+// Which sensor speaks for a backend: the CPU package (RAPL or amd_energy) for cpu and fpga-emu, the
+// board's rails (ZCU102 PL, KV260, Alveo via XRT) for fpga. Where that sensor is missing, the figures
+// say so with discovery's reason; nothing is estimated.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/energy_source.h"
+#include "edgemoe/energy.h"
+
+namespace edgemoe::app {
+
+class MeterEnergySource final : public EnergySource {
+public:
+    explicit MeterEnergySource(const std::string& sysfs_root = "/");
+    ~MeterEnergySource() override;
+
+    void frameFinished(int worker, const std::string& backend, int64_t frame_index, SteadyClock::time_point start,
+                       SteadyClock::time_point end) override;
+    EnergyFigures figures(const QString& backend) const override;
+
+    // Families that speak for a backend, in order of preference.
+    static std::vector<std::string> families_for(const std::string& backend);
+
+private:
+    struct PerBackend {
+        int stream = -1;
+        int meter = -1;               // sampler index of the sensor that speaks for it, -1: none
+        double j_per_frame = 0;       // exponential average over recent frames
+        int frames = 0;
+    };
+    PerBackend& backend_state(const std::string& backend);   // with mutex_ held
+    int meter_for(const std::string& backend) const;
+    QString reason_for(const std::string& backend) const;
+
+    energy::Discovery found_;
+    std::unique_ptr<energy::Sampler> sampler_;
+    std::unique_ptr<energy::EnergyAttribution> attribution_;
+    mutable std::mutex mutex_;
+    std::map<std::string, PerBackend> backends_;
+};
+
+}  // namespace edgemoe::app

@@ -1,0 +1,54 @@
+#pragma once
+// Keeps per-frame records of the live run (the last `capacity` frames, all streams) and exports them:
+// JSON through the engine's MetricsLog (one run per backend, the same schema as edgemoe-run's
+// metrics.json, with an "app" wrapper), and a flat CSV (one row per frame and pass). The ring is
+// allocated once in configure(), so add() allocates nothing and memory stays flat over long runs.
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <QString>
+
+#include "core/types.h"
+
+namespace edgemoe::app {
+
+class EnergySource;
+
+class MetricsRecorder {
+public:
+    explicit MetricsRecorder(size_t capacity = 20000) : capacity_(capacity) {}
+
+    void configure(const ModelConfig& config, const std::string& model_name, bool trained);
+    void reset();
+    void add(const InferenceResult& result, double draw_ms = 0);
+    size_t size() const;
+    size_t capacity() const { return capacity_; }
+
+    // Both throw std::runtime_error naming the file on failure.
+    void exportCsv(const QString& path) const;
+    void exportJson(const QString& path) const;
+    std::string toJson() const;
+
+private:
+    struct Row {
+        int64_t index = 0;
+        uint64_t seq = 0;
+        int worker = 0;
+        char backend[16] = {};
+        int task = -1;
+        StageTimes times;
+    };
+    size_t capacity_;
+    mutable std::mutex mutex_;
+    std::string model_;
+    bool trained_ = false;
+    std::vector<std::string> task_names_;
+    int blocks_ = 0, experts_ = 0;
+    std::vector<Row> rows_;
+    std::vector<int32_t> experts_ring_;   // [capacity][blocks][experts]
+    size_t head_ = 0, size_ = 0;
+};
+
+}  // namespace edgemoe::app

@@ -1,0 +1,115 @@
+#pragma once
+// The live pipeline, without any widget: one capture worker, one inference worker per backend stream
+// (the primary, and a second one in compare mode), the compositor, the recorder, and the collectors
+// the views read (stats, experts, metrics). It wires them and owns their threads:
+//
+//   capture thread ──frame──▶ dispatch ──▶ inference thread(s) ──result──▶ sink ──▶ compositor thread
+//                              (newest-frame slot per worker;            (stats, experts,      │
+//                               in compare mode both get the same         metrics, energy)     ▼
+//                               frame, dispatched when both are idle)                  composedReady()
+//                                                                                      (UI takes the image)
+//
+// Nothing flows back except the user's choices (task, backend, view settings), which the workers and
+// the compositor pick up on their next frame.
+#include <memory>
+#include <mutex>
+
+#include <QObject>
+
+#include "core/capture_worker.h"
+#include "core/compositor.h"
+#include "core/energy_source.h"
+#include "core/expert_stats.h"
+#include "core/inference_worker.h"
+#include "core/metrics_recorder.h"
+#include "core/recorder.h"
+#include "core/stats_collector.h"
+
+namespace edgemoe::app {
+
+class Pipeline : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        BackendFactory factory;                    // default: edgemoe::create_backend
+        CaptureWorker::SourceOpener opener;        // default: open_source
+        std::shared_ptr<EnergySource> energy;      // default: NoEnergySource
+        BackendOptions backend_options;
+    };
+    explicit Pipeline(Options options = {}, QObject* parent = nullptr);
+    ~Pipeline() override;
+
+    // Loads a model file (throws edgemoe::ModelError naming the file and the problem).
+    static std::shared_ptr<const Model> loadModel(const QString& path);
+
+    // Starts the capture and compositor threads. Inference workers start with setModel().
+    void start();
+    // Stops every thread in order (capture, inference, compositor, recorder). Idempotent. A frame in
+    // flight is finished first.
+    void shutdown();
+
+    // (Re)creates the inference workers for `model`, keeping task, backends and compare mode.
+    void setModel(std::shared_ptr<const Model> model);
+    std::shared_ptr<const Model> model() const { return model_; }
+
+    void openSource(const QString& spec, bool play = true);
+
+    void setTaskMode(TaskMode mode);
+    TaskMode taskMode() const { return task_mode_; }
+    void setBackend(const QString& name);
+    QString backend() const { return backend_; }
+    void setCompareBackend(const QString& name);
+    QString compareBackend() const { return compare_backend_; }
+    void setCompareEnabled(bool enabled);
+    bool compareEnabled() const { return compare_enabled_.load(); }
+    void setBackendOptions(const BackendOptions& options);
+    // Must be called while no frames flow (before start(), or between shutdown() and start()).
+    void setEnergySource(std::shared_ptr<EnergySource> energy);
+
+    CaptureWorker& capture() { return capture_; }
+    Compositor& compositor() { return compositor_; }
+    StatsCollector& stats() { return stats_; }
+    ExpertStats& experts() { return experts_; }
+    MetricsRecorder& metrics() { return metrics_; }
+    Recorder& recorder() { return recorder_; }
+    EnergySource& energy() { return *energy_; }
+    // nullptr before setModel(); worker 1 exists once compare mode was turned on.
+    InferenceWorker* worker(int i) const { return i >= 0 && i < 2 ? workers_[i].get() : nullptr; }
+    // Frames replaced in the compare gate while both backends were busy.
+    uint64_t compareDropped() const;
+    uint64_t dispatched() const { return dispatched_.load(); }
+
+signals:
+    void composedReady();
+    void backendChanged(int stream, QString requested, QString active, QString reason);
+    void inferenceError(int stream, QString message);
+
+private:
+    void dispatch(const FramePtr& frame);
+    void try_dispatch_pair_locked();
+    void on_result(const ResultPtr& result);
+    std::unique_ptr<InferenceWorker> make_worker(int id);
+
+    Options options_;
+    std::shared_ptr<EnergySource> energy_;
+    std::shared_ptr<const Model> model_;
+    StatsCollector stats_;
+    ExpertStats experts_;
+    MetricsRecorder metrics_;
+    CaptureWorker capture_;
+    Compositor compositor_;
+    Recorder recorder_;
+
+    mutable std::mutex gate_mutex_;            // guards workers_ pointers for the dispatching threads, and pending_
+    std::unique_ptr<InferenceWorker> workers_[2];
+    FramePtr pending_;
+    uint64_t gate_dropped_ = 0;
+    std::atomic<bool> compare_enabled_{false};
+    std::atomic<uint64_t> dispatched_{0};
+
+    TaskMode task_mode_ = TaskMode::Segmentation;
+    QString backend_ = "cpu", compare_backend_ = "cpu";
+    bool started_ = false;
+};
+
+}  // namespace edgemoe::app

@@ -1,0 +1,129 @@
+// edgemoe-live: the desktop program. Parses the command line, restores the settings, builds the
+// pipeline and the window, and runs. See README.md ("edgemoe-live") for the options and keys.
+#include <cstdio>
+#include <cstdlib>
+
+#include <unistd.h>
+
+#include <QApplication>
+#include <QSettings>
+#include <QTimer>
+
+#include "core/app_options.h"
+#include "core/meter_energy_source.h"
+#include "core/pipeline.h"
+#include "core/soak.h"
+#include "edgemoe/backend.h"
+#include "ui/main_window.h"
+#include "ui/theme.h"
+
+using namespace edgemoe;
+using namespace edgemoe::app;
+
+namespace {
+
+// OpenMP threads that spin while they wait (libgomp's default) take the cores the capture, drawing and
+// UI threads need; on a 2-core machine that made the CPU backend about ten times slower inside this
+// program (backbone ~550 ms instead of ~55 ms). libgomp reads OMP_WAIT_POLICY once, when it is
+// loaded, so it is set here and the program starts itself again. OMP_WAIT_POLICY set by the user wins.
+void prefer_passive_openmp(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("EDGEMOE_LIVE_REEXEC")) return;
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    setenv("EDGEMOE_LIVE_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);   // returns only on failure: then run as we are
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    prefer_passive_openmp(argv);
+    // The command line first, without a window system: --help, --version, --list-backends and a bad
+    // option work on a machine without a display too.
+    QStringList args;
+    for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    AppOptions options;
+    QString text;
+    switch (parse_options(args, options, text)) {
+        case ParseOutcome::Help:
+        case ParseOutcome::Version:
+            std::fputs(qPrintable(text + "\n"), stdout);
+            return 0;
+        case ParseOutcome::Error:
+            std::fputs(qPrintable("edgemoe-live: " + text + "\n"), stderr);
+            return 2;
+        case ParseOutcome::Run: break;
+    }
+    if (options.list_backends) {
+        for (const BackendInfo& b : list_backends())
+            std::printf("%s  %s\n", b.name.c_str(), b.available ? "available" : ("not available: " + b.why_not).c_str());
+        return 0;
+    }
+
+    QApplication qapp(argc, argv);
+    QApplication::setOrganizationName("EdgeMoE");
+    QApplication::setApplicationName("edgemoe-live");
+    QApplication::setApplicationDisplayName("EdgeMoE Live");
+    QApplication::setApplicationVersion(EDGEMOE_VERSION);
+    QApplication::setDesktopFileName("edgemoe-live");
+
+    apply_dark_theme(qapp);
+    QApplication::setWindowIcon(app_icon());
+
+    AppSettings settings;
+    if (!options.no_settings) {
+        if (options.settings_file.isEmpty()) {
+            QSettings s;
+            settings.load(s);
+        } else {
+            QSettings s(options.settings_file, QSettings::IniFormat);
+            settings.load(s);
+        }
+    }
+    settings.apply(options);
+
+    Pipeline::Options po;
+    // Real sensors (RAPL, board rails, XRT, NVML) when the machine has them; each backend's figures
+    // say "not available" with the reason otherwise.
+    po.energy = std::make_shared<MeterEnergySource>(qEnvironmentVariable("EDGEMOE_SYSFS_ROOT", "/").toStdString());
+    po.backend_options.threads = options.threads;
+    po.backend_options.xclbin = settings.xclbin.toStdString();
+    po.backend_options.device = settings.device.toStdString();
+    Pipeline pipeline(po);
+    const bool measuring = options.soak_seconds > 0 || !options.grab_path.isEmpty();
+    MainWindow window(pipeline, settings, list_backends());
+    window.setSettingsFile(options.settings_file, !options.no_settings && !measuring);
+    if (options.width > 0) window.resize(options.width, options.height);
+    if (options.fullscreen) window.showFullScreen();
+    else window.show();
+    window.startup(options.paused);
+
+    std::unique_ptr<SoakMonitor> soak;
+    if (options.soak_seconds > 0) {
+        soak = std::make_unique<SoakMonitor>(pipeline, options.soak_seconds, std::min(10.0, options.soak_seconds));
+        QObject::connect(soak.get(), &SoakMonitor::finished, &window, [&window](int code) {
+            window.close();
+            QApplication::exit(code);
+        });
+        soak->start();
+    }
+    if (!options.grab_path.isEmpty()) {
+        auto grab_now = [&window, &options] {
+            static bool done = false;
+            if (done) return;
+            done = true;
+            window.refreshPanels();
+            const bool ok = window.grab().save(options.grab_path, "PNG");
+            std::printf("%s %s (%lld frames shown)\n", ok ? "saved" : "could not save", qPrintable(options.grab_path),
+                        static_cast<long long>(window.framesDisplayed()));
+            window.close();
+            QApplication::exit(ok ? 0 : 1);
+        };
+        QObject::connect(&window, &MainWindow::frameDisplayed, &window, [&window, &options, grab_now](qint64) {
+            // Let the panels catch up with a refresh, then take the picture.
+            if (window.framesDisplayed() == options.grab_after) QTimer::singleShot(300, &window, grab_now);
+        });
+        // Whatever happens (no frames: a bad source), take the picture after 20 s.
+        QTimer::singleShot(20000, &window, grab_now);
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,293 @@
+#include "ui/stats_view.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QPainterPath>
+
+#include "core/palette.h"
+
+namespace edgemoe::app {
+
+namespace {
+
+QString ms(double v) { return v >= 100 ? QString::number(v, 'f', 0) : QString::number(v, 'f', 1); }
+
+QString opt(const std::optional<double>& v, int decimals) { return v ? QString::number(*v, 'f', decimals) : QStringLiteral("—"); }
+
+}  // namespace
+
+StatsTable::StatsTable(Part part, QWidget* parent) : QWidget(parent), part_(part) {
+    setMinimumSize(200, part == Part::Latency ? 150 : 50);
+}
+
+void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats& d, const EnergyFigures e[2]) {
+    streams_ = streams;
+    rows_.clear();
+    for (int i = 0; i < 2; ++i) head_[i] = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
+    auto row = [&](const QString& label, auto&& f) {
+        std::array<QString, 3> r{label, f(0), streams > 1 ? f(1) : QString()};
+        rows_.push_back(r);
+    };
+    footnote_.clear();
+    if (part_ == Part::Latency) {
+        row(tr("frames/s"), [&](int i) { return s[i].active ? QString::number(s[i].fps, 'f', 1) : QStringLiteral("—"); });
+        row(tr("capture"), [&](int i) { return ms(s[i].mean.capture); });
+        row(tr("preprocess"), [&](int i) { return ms(s[i].mean.preprocess); });
+        row(tr("backbone"), [&](int i) { return ms(s[i].mean.backbone); });
+        row(tr("head"), [&](int i) { return ms(s[i].mean.head); });
+        row(tr("postprocess"), [&](int i) { return ms(s[i].mean.postprocess); });
+        row(tr("draw"), [&](int) { return ms(d.draw_ms); });
+        row(tr("UI thread"), [&](int) { return QString::number(d.ui_ms, 'f', 2); });
+        row(tr("total"), [&](int i) { return ms(s[i].mean.total + d.draw_ms); });
+        if (s[0].passes > 1) footnote_ = tr("two passes per frame (both tasks)");
+    } else {
+        row(tr("power W"), [&](int i) { return opt(e[i].power_w, 1); });
+        row(tr("J/frame"), [&](int i) { return opt(e[i].joules_per_frame, 3); });
+        row(tr("frames/J"), [&](int i) { return opt(e[i].frames_per_joule, 1); });
+        if (!e[0].available()) footnote_ = e[0].unavailable;
+        else if (streams > 1 && !e[1].available()) footnote_ = head_[1] + ": " + e[1].unavailable;
+    }
+    update();
+}
+
+void StatsTable::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setRenderHint(QPainter::TextAntialiasing);
+    // Rows shrink (font and spacing) to fit the height they get.
+    const int rows = int(rows_.size()) + 1 + (footnote_.isEmpty() ? 0 : 1);
+    const int px = std::clamp((height() - 8) / std::max(1, rows) - 3, 9, 12);
+    const QFont f = palette::font(px), fb = palette::font(px, QFont::DemiBold), fs = palette::font(std::min(px, 11));
+    const QFontMetrics fm(f);
+    const int line = std::min(fm.height() + 3, std::max(fm.height(), (height() - 8) / std::max(1, rows)));
+    const int label_w = fm.horizontalAdvance("postprocess  ") + 6;
+    const int cols = streams_;
+    const int col_w = std::max(60, (width() - label_w) / std::max(1, cols));
+    int y = 0;
+    p.setFont(fb);
+    for (int c = 0; c < cols; ++c) {
+        p.setPen(c == 0 ? palette::kAccent : palette::kAccent2);
+        p.drawText(QRect(label_w + c * col_w, y, col_w - 6, line), Qt::AlignRight | Qt::AlignVCenter, head_[c]);
+    }
+    p.setPen(palette::kTextDim);
+    p.setFont(fs);
+    p.drawText(QRect(0, y, label_w, line), Qt::AlignLeft | Qt::AlignVCenter, part_ == Part::Latency ? tr("ms / stage") : tr("energy"));
+    y += line + 2;
+    for (size_t r = 0; r < rows_.size(); ++r) {
+        const bool strong = part_ == Part::Latency && (r == 0 || rows_[r][0] == tr("total"));
+        if (strong && r > 0) {
+            p.setPen(QPen(palette::kPanelLine, 1));
+            p.drawLine(0, y, width(), y);
+            y += 2;
+        }
+        p.setFont(f);
+        p.setPen(palette::kTextDim);
+        p.drawText(QRect(0, y, label_w, line), Qt::AlignLeft | Qt::AlignVCenter, rows_[r][0]);
+        p.setFont(strong ? fb : f);
+        for (int c = 0; c < cols; ++c) {
+            p.setPen(strong ? (c == 0 ? palette::kAccent : palette::kAccent2) : palette::kText);
+            p.drawText(QRect(label_w + c * col_w, y, col_w - 6, line), Qt::AlignRight | Qt::AlignVCenter, rows_[r][size_t(c + 1)]);
+        }
+        y += line;
+    }
+    if (!footnote_.isEmpty()) {
+        p.setFont(fs);
+        p.setPen(palette::kWarn);
+        p.drawText(QRect(0, y + 2, width(), height() - y - 2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, footnote_);
+    }
+}
+
+EnergyStrip::EnergyStrip(QWidget* parent) : QWidget(parent) { setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed); }
+
+QSize EnergyStrip::sizeHint() const {
+    const QFontMetrics fm(palette::font(11));
+    return {300, std::max(1, int(lines_.size())) * (fm.height() + 2) + 2};
+}
+
+void EnergyStrip::setData(const StreamStats s[2], int streams, const EnergyFigures e[2]) {
+    const int before = int(lines_.size());
+    lines_.clear();
+    notes_.clear();
+    for (int i = 0; i < streams; ++i) {
+        names_[i] = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
+        lines_ << tr("power %1 W · %2 J/frame · %3 frames/J")
+                      .arg(opt(e[i].power_w, 1), opt(e[i].joules_per_frame, 3), opt(e[i].frames_per_joule, 1));
+        notes_ << (e[i].available() ? e[i].meter : e[i].unavailable);
+    }
+    if (int(lines_.size()) != before) updateGeometry();
+    update();
+}
+
+void EnergyStrip::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::TextAntialiasing);
+    const QFont f = palette::font(11), fb = palette::font(11, QFont::DemiBold);
+    const QFontMetrics fm(f), fmb(fb);
+    const int line = fm.height() + 2;
+    int name_w = 0;
+    for (int i = 0; i < int(lines_.size()); ++i) name_w = std::max(name_w, fmb.horizontalAdvance(names_[i]));
+    for (int i = 0; i < int(lines_.size()); ++i) {
+        const int y = 1 + i * line;
+        p.setFont(fb);
+        p.setPen(i == 0 ? palette::kAccent : palette::kAccent2);
+        p.drawText(QRect(0, y, name_w, line), Qt::AlignLeft | Qt::AlignVCenter, names_[i]);
+        p.setFont(f);
+        p.setPen(palette::kText);
+        const int x = name_w + 10;
+        p.drawText(QRect(x, y, width() - x, line), Qt::AlignLeft | Qt::AlignVCenter, lines_[i]);
+        const int used = x + fm.horizontalAdvance(lines_[i]) + 12;
+        p.setPen(palette::kWarn);
+        p.drawText(QRect(used, y, width() - used, line), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(notes_[i], Qt::ElideRight, std::max(0, width() - used)));
+    }
+}
+
+LivePlot::LivePlot(QWidget* parent) : QWidget(parent) { setMinimumSize(220, 140); }
+
+void LivePlot::setData(const std::vector<QPointF> latency[2], const std::vector<QPointF> power[2], int streams, double window_s,
+                       const QString names[2], const QString& power_note) {
+    for (int i = 0; i < 2; ++i) {
+        latency_[i].assign(latency[i].begin(), latency[i].end());
+        power_[i].assign(power[i].begin(), power[i].end());
+        names_[i] = names[i];
+    }
+    streams_ = streams;
+    window_s_ = window_s;
+    power_note_ = power_note;
+    update();
+}
+
+void LivePlot::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QFont fs = palette::font(11);
+    const QFontMetrics fm(fs);
+    p.setFont(fs);
+    const bool has_power = !power_[0].empty() || !power_[1].empty();
+    const int left = fm.horizontalAdvance("1000") + 8, right = has_power ? fm.horizontalAdvance("100 W") + 8 : 8;
+    const int top = fm.height() + 6, bottom = fm.height() + 6;
+    const QRect plot(left, top, width() - left - right, height() - top - bottom);
+    if (plot.width() < 20 || plot.height() < 20) return;
+
+    double lat_max = 10;
+    for (int s = 0; s < streams_; ++s)
+        for (const QPointF& pt : latency_[s]) lat_max = std::max(lat_max, pt.y());
+    const double step = std::pow(10.0, std::floor(std::log10(lat_max)));
+    lat_max = std::ceil(lat_max / step * 1.1) * step;
+    double pow_max = 1;
+    for (int s = 0; s < streams_; ++s)
+        for (const QPointF& pt : power_[s]) pow_max = std::max(pow_max, pt.y());
+    pow_max = std::ceil(pow_max * 1.15);
+
+    auto map = [&](double t, double v, double vmax) {
+        return QPointF(plot.left() + (t + window_s_) / window_s_ * plot.width(), plot.bottom() - v / vmax * plot.height());
+    };
+    // Grid, axes.
+    p.setPen(QPen(palette::kPanelLine, 1));
+    for (int k = 0; k <= 4; ++k) {
+        const double y = plot.bottom() - plot.height() * k / 4.0;
+        p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+    }
+    for (int k = 0; k <= 6; ++k) {
+        const double x = plot.left() + plot.width() * k / 6.0;
+        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+    }
+    p.setPen(palette::kTextDim);
+    for (int k = 0; k <= 4; k += 2) {
+        const double y = plot.bottom() - plot.height() * k / 4.0;
+        const double lv = lat_max * k / 4, pv = pow_max * k / 4;
+        p.drawText(QRectF(0, y - fm.height() / 2.0, left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+                   QString::number(lv, 'f', lv < 10 && lv != 0 ? 1 : 0));
+        if (has_power)
+            p.drawText(QRectF(plot.right() + 4, y - fm.height() / 2.0, right - 4, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                       QString::number(pv, 'f', pv < 10 && pv != 0 ? 1 : 0) + (k == 4 ? " W" : ""));
+    }
+    p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignLeft, tr("−%1 s").arg(int(window_s_)));
+    p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignRight, tr("now"));
+    p.drawText(QRect(0, 0, width(), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter,
+               has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute"));
+
+    // Series: latency solid, power dashed.
+    p.setClipRect(plot.adjusted(-1, -1, 1, 1));
+    QPainterPath path;
+    for (int s = 0; s < streams_; ++s) {
+        const QColor c = s == 0 ? palette::kAccent : palette::kAccent2;
+        if (latency_[s].size() >= 2) {
+            path.clear();
+            path.moveTo(map(latency_[s].front().x(), latency_[s].front().y(), lat_max));
+            for (size_t i = 1; i < latency_[s].size(); ++i) path.lineTo(map(latency_[s][i].x(), latency_[s][i].y(), lat_max));
+            p.setPen(QPen(c, 1.6));
+            p.setBrush(Qt::NoBrush);
+            p.drawPath(path);
+        }
+        if (power_[s].size() >= 2) {
+            path.clear();
+            path.moveTo(map(power_[s].front().x(), power_[s].front().y(), pow_max));
+            for (size_t i = 1; i < power_[s].size(); ++i) path.lineTo(map(power_[s][i].x(), power_[s][i].y(), pow_max));
+            p.setPen(QPen(c.lighter(130), 1.4, Qt::DashLine));
+            p.drawPath(path);
+        }
+    }
+    p.setClipping(false);
+    // Key.
+    int x = width() - 4;
+    for (int s = streams_ - 1; s >= 0; --s) {
+        const QString t = names_[s].isEmpty() ? QStringLiteral("—") : names_[s];
+        const int w = fm.horizontalAdvance(t);
+        x -= w;
+        p.setPen(s == 0 ? palette::kAccent : palette::kAccent2);
+        p.drawText(QPoint(x, fm.ascent() + 1), t);
+        x -= 16;
+        p.drawLine(x, fm.height() / 2 + 1, x + 12, fm.height() / 2 + 1);
+        x -= 10;
+    }
+    if (!has_power && !power_note_.isEmpty()) {
+        p.setPen(palette::kWarn);
+        p.drawText(plot.adjusted(6, 4, -6, -4), Qt::AlignTop | Qt::AlignRight | Qt::TextWordWrap, tr("power: ") + power_note_);
+    }
+}
+
+StatsView::StatsView(QWidget* parent)
+    : QWidget(parent), table_(new StatsTable(StatsTable::Part::Latency, this)), energy_strip_(new EnergyStrip(this)),
+      plot_(new LivePlot(this)) {
+    auto* v = new QVBoxLayout(this);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->setSpacing(4);
+    auto* l = new QHBoxLayout;
+    l->setSpacing(14);
+    l->addWidget(table_, 5);
+    l->addWidget(plot_, 6);
+    v->addLayout(l, 1);
+    v->addWidget(energy_strip_);
+}
+
+void StatsView::setSources(StatsCollector* stats, EnergySource* energy) {
+    stats_ = stats;
+    energy_ = energy;
+}
+
+void StatsView::setStreams(int streams) { streams_ = std::clamp(streams, 1, 2); }
+
+void StatsView::refresh() {
+    if (!stats_) return;
+    for (int i = 0; i < 2; ++i) streams_data_[i] = stats_->stream(i);
+    display_ = stats_->display();
+    for (int i = 0; i < 2; ++i) {
+        energy_data_[i] = energy_ ? energy_->figures(streams_data_[i].backend) : EnergyFigures{};
+        if (energy_data_[i].power_w && streams_data_[i].active) stats_->addPower(i, *energy_data_[i].power_w);
+    }
+    table_->setData(streams_data_, streams_, display_, energy_data_);
+    energy_strip_->setData(streams_data_, streams_, energy_data_);
+    for (int i = 0; i < 2; ++i) {
+        stats_->latencySeries(i, latency_[i]);
+        stats_->powerSeries(i, power_[i]);
+    }
+    const QString names[2] = {streams_data_[0].backend, streams_data_[1].backend};
+    // Why there is no power curve is said in the energy line under the plot.
+    plot_->setData(latency_, power_, streams_, stats_->windowSeconds(), names, QString());
+}
+
+}  // namespace edgemoe::app

@@ -1,0 +1,75 @@
+// The stats view's energy figures from real meter code on a fake sysfs tree: a RAPL package counter
+// that advances speaks for cpu and fpga-emu; fpga has no board sensor here and says why.
+#include <QtTest>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/meter_energy_source.h"
+
+using namespace edgemoe::app;
+namespace fs = std::filesystem;
+
+class TestAppEnergy : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    void write(const std::string& rel, const std::string& text) {
+        const fs::path p = fs::path(dir_.path().toStdString()) / rel;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p) << text;
+    }
+    void set_energy_uj(long long uj) { write("sys/class/powercap/intel-rapl:0/energy_uj", std::to_string(uj) + "\n"); }
+
+private slots:
+    void figures_from_a_fake_rapl_package() {
+        write("sys/class/powercap/intel-rapl:0/name", "package-0\n");
+        write("sys/class/powercap/intel-rapl:0/max_energy_range_uj", "262143328850\n");
+        set_energy_uj(1'000'000);
+        MeterEnergySource source(dir_.path().toStdString());
+
+        // No board sensor in this tree: the fpga backend's figures say so, with discovery's reason.
+        const EnergyFigures fpga = source.figures("fpga");
+        QVERIFY(!fpga.available());
+        QVERIFY2(fpga.unavailable.startsWith("not available: zcu102:"), qPrintable(fpga.unavailable));
+
+        // The counter rises by 5 J per 100 ms (50 W) while "frames" of 100 ms finish.
+        using Clock = std::chrono::steady_clock;
+        long long uj = 1'000'000;
+        for (int i = 0; i < 8; ++i) {
+            const auto start = Clock::now();
+            for (int k = 0; k < 10; ++k) {
+                uj += 500'000;
+                set_energy_uj(uj);
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            source.frameFinished(0, "cpu", i, start, Clock::now());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));   // let the sampler cover the last frame
+        source.frameFinished(0, "cpu", 8, Clock::now(), Clock::now());   // resolves pending frames
+
+        const EnergyFigures cpu = source.figures("cpu");
+        QCOMPARE(cpu.meter, QString("rapl:package-0"));
+        QVERIFY(cpu.joules_per_frame.has_value());
+        // 5 J per 100 ms frame, within the sleep jitter of a loaded test machine.
+        QVERIFY2(*cpu.joules_per_frame > 3.0 && *cpu.joules_per_frame < 8.0,
+                 qPrintable(QString::number(*cpu.joules_per_frame)));
+        QVERIFY(cpu.frames_per_joule.has_value() && std::abs(*cpu.frames_per_joule * *cpu.joules_per_frame - 1) < 1e-9);
+        // fpga-emu runs on the host CPU: the package meter speaks for it too.
+        QCOMPARE(source.figures("fpga-emu").meter, QString("rapl:package-0"));
+    }
+
+    void no_sensor_at_all() {
+        QTemporaryDir empty;
+        MeterEnergySource source(empty.path().toStdString());
+        const EnergyFigures cpu = source.figures("cpu");
+        QVERIFY(!cpu.available());
+        QVERIFY2(cpu.unavailable.contains("rapl:"), qPrintable(cpu.unavailable));
+        QVERIFY(!cpu.power_w.has_value() && !cpu.joules_per_frame.has_value());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAppEnergy)
+#include "test_app_energy.moc"
