@@ -11,6 +11,8 @@
 #include <omp.h>
 #endif
 
+#include <Eigen/Core>
+
 #include "cpu/ops.h"
 #include "edgemoe/error.h"
 
@@ -23,10 +25,14 @@ double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// Every buffer starts on a 64-byte boundary. Eigen picks its GEMM code path (peeling, packet
+// loads) by alignment, and so the order of its sums: with buffers aligned alike, two instances of
+// this backend compute the same bits, not merely the same values to 1e-6.
+using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;
+
 // A SETR-PUP head with its 3x3 weights rearranged for conv3x3_padded.
 struct ArrangedHead {
-    std::array<std::vector<float>, 4> conv_k;   // [3][3][cin][cout]
-    std::vector<float> conv4_t;                 // [C][channels] (1x1 conv as x * W^T)
+    std::array<Buffer, 4> conv_k;   // [3][3][cin][cout]
 };
 
 class CpuBackend final : public Backend {
@@ -313,11 +319,11 @@ private:
     std::vector<ArrangedHead> heads_;
 
     // Backbone scratch.
-    std::vector<float> patches_, x_, xn_, tmp_, attn_, qkv_, scores_, hidden_, gate_;
+    Buffer patches_, x_, xn_, tmp_, attn_, qkv_, scores_, hidden_, gate_;
     std::vector<int> topk_, expert_count_, queue_, active_;
-    std::vector<float> expert_in_, expert_hidden_, expert_out_, slot_out_;
+    Buffer expert_in_, expert_hidden_, expert_out_, slot_out_;
     // Head scratch.
-    std::vector<float> pad_a_, conv_out_, logits_;
+    Buffer pad_a_, conv_out_, logits_;
     std::array<std::pair<ResizeAxis, ResizeAxis>, 3> up_;
     ResizeAxis final_y_, final_x_;
 };

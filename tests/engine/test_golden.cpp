@@ -129,6 +129,11 @@ private slots:
         b->infer(img, 1, o2);
         QVERIFY(o1.raw == o3.raw);
         QVERIFY(max_rel_error(o2.raw, o1.raw) < 1e-6);
+        // Two instances with the same thread count compute the same bits (compare mode cpu vs cpu).
+        auto c = create_backend("cpu", model, one);
+        NetworkOutput o4;
+        c->infer(img, 1, o4);
+        QVERIFY(o4.raw == o1.raw);
     }
 };
 
