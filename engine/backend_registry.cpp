@@ -37,6 +37,19 @@ std::vector<BackendInfo> list_backends() {
     return out;
 }
 
+std::vector<DevicePowerSource> device_power_sources(std::string_view backend, const BackendOptions& options,
+                                                    std::string& why_not) {
+    if (backend != "fpga") return {};
+    const std::string device = options.device.empty() ? "0" : options.device;
+    try {
+        return {{"xrt:" + device, "FPGA card " + device + " (XRT electrical info: card input power)",
+                 fpga::make_xrt_electrical_source(device)}};
+    } catch (const std::exception& e) {
+        why_not = e.what();
+        return {};
+    }
+}
+
 std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,
                                         const BackendOptions& options) {
     if (!model) throw BackendError(std::string(name) + ": no model loaded");

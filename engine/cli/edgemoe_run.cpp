@@ -94,7 +94,12 @@ int run(int argc, char** argv) {
 
     // Energy: sample every meter found; an idle baseline first, so dynamic energy can be shown too.
     using Clock = std::chrono::steady_clock;
-    energy::Discovery found = energy::discover_meters(args.get("--sysfs-root", "/"));
+    energy::DiscoveryOptions discovery;
+    std::string no_card_power;
+    for (DevicePowerSource& p : device_power_sources(backend_name, opts, no_card_power))
+        discovery.xrt.push_back({p.name, p.what, std::move(p.read)});
+    energy::Discovery found = energy::discover_meters(args.get("--sysfs-root", "/"), discovery);
+    if (!no_card_power.empty()) std::cerr << "meter   card power not available: " << no_card_power << "\n";
     for (const auto& m : found.meters) std::cerr << "meter   " << m->name() << ": " << m->what() << "\n";
     if (found.meters.empty()) std::cerr << "meter   none available (see metrics.json \"energy\".\"unavailable\")\n";
     energy::Sampler sampler(std::move(found.meters));

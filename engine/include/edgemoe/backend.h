@@ -1,6 +1,7 @@
 #pragma once
 // A backend runs the network (backbone + one task head) on one preprocessed image. Backends are
 // created by name at run time; callers never include a backend's own header.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +39,19 @@ struct BackendInfo {
     bool available = false;
     std::string why_not;        // empty when available
 };
+
+// A power reading a backend's device offers the energy meters: for the fpga backend on an Alveo
+// card, XRT's electrical info as JSON (see edgemoe/meter_xrt.h). `read` throws when a reading fails.
+struct DevicePowerSource {
+    std::string name;    // meter name, e.g. "xrt:0"
+    std::string what;    // what it measures, for people
+    std::function<std::string()> read;
+};
+
+// The power sources of the device(s) `backend` would use with `options`; none for host backends.
+// `why_not` says why a device backend offers none (no XRT, no card).
+std::vector<DevicePowerSource> device_power_sources(std::string_view backend, const BackendOptions& options,
+                                                    std::string& why_not);
 
 // Every backend this build knows, and whether it can run here.
 std::vector<BackendInfo> list_backends();
