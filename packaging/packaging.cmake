@@ -13,8 +13,7 @@
 
 set(EDGEMOE_SHARE share/edgemoe-live)
 
-# What is bundled today is whatever lies in resources/ at configure time: the untrained placeholder,
-# and the trained demo model and sample video once they exist.
+# The bundled model(s) in resources/models (the trained demo model) and the sample video.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/models/ DESTINATION ${EDGEMOE_SHARE}/models
         FILES_MATCHING PATTERN "*.safetensors")
 # Sample videos only (not the ground truth that tools/eval uses).

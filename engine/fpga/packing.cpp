@@ -160,8 +160,9 @@ PackedWeights pack(const Model& model) {
         const int ch = c.tasks[t].channels, C = S::HEAD_C;
         for (int o = 0; o < ch; ++o)
             for (int i = 0; i < C; ++i)
-                h.put<wt_head_t>(L::conv4_w + size_t(o) * C + i, hw.conv_w[4].data[size_t(o) * C + i], "decoder.conv_4");
-        for (int o = 0; o < ch; ++o) h.put<wt_bias_t>(L::conv4_b + size_t(o), hw.conv_b[4].data[size_t(o)], "decoder.conv_4 bias");
+                h.put<wt_head_out_t>(L::conv4_w + size_t(o) * C + i, hw.conv_w[4].data[size_t(o) * C + i], "decoder.conv_4");
+        for (int o = 0; o < ch; ++o)
+            h.put<wt_attn_bias_t>(L::conv4_b + size_t(o), hw.conv_b[4].data[size_t(o)], "decoder.conv_4 bias");
         out.heads.push_back(std::move(head));
         (void)E16;
     }

@@ -32,10 +32,7 @@ std::string find_resource(const std::string& relative) {
     return {};
 }
 
-std::string default_model_path() {
-    std::string p = find_resource("models/edgemoe-demo.safetensors");
-    return p.empty() ? find_resource("models/edgemoe-untrained.safetensors") : p;
-}
+std::string default_model_path() { return find_resource("models/edgemoe-demo.safetensors"); }
 
 std::string default_input_path() { return find_resource("samples/street.mp4"); }
 

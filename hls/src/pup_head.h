@@ -70,8 +70,8 @@ void pup_head(LU& lu, const int32_t* x, const int16_t* head, int out_channels, i
     layer_norm<D>(x + D, S::PATCHES, D, head + L::head_ln_g, head + L::head_ln_b, map_a, D);
 
     int h = S::GH, w = S::GW;
-    using Conv0 = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_head_t, 9 * D, C>;
-    using ConvK = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_head_t, 9 * C, C>;
+    using Conv0 = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_t, 9 * D, C>;
+    using ConvK = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_t, 9 * C, C>;
     {
         NeighbourhoodSource<D> src{map_a, h, w};
         WriteSink<C, Epilogue::Relu> sink{map_b, C};
@@ -86,7 +86,7 @@ void pup_head(LU& lu, const int32_t* x, const int16_t* head, int out_channels, i
         lu.run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
     }
     // 1x1 conv to the task's channels (padded to 16 outputs), then the final resize, planar.
-    using Conv4 = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_head_t, C, S::MAX_OUT>;
+    using Conv4 = LinearLayer<fm_t, wt_head_out_t, wt_attn_bias_t, acc_head_t, C, S::MAX_OUT>;
     constexpr int O16 = ceil16(S::MAX_OUT);
     RowSource<C> src{map_b, C};
     WriteSink<S::MAX_OUT> sink{map_a, O16};

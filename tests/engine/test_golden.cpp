@@ -102,7 +102,7 @@ private slots:
     void full_size_untrained() {
         QFETCH(int, task);
         QFETCH(QString, name);
-        const std::string model = std::string(EDGEMOE_SOURCE_DIR) + "/resources/models/edgemoe-untrained.safetensors";
+        const std::string model = std::string(EDGEMOE_FIXTURES) + "/edgemoe-untrained.safetensors";
         const NetworkOutput out = run(model, "untrained_input.npy", task);
         const NpyArray ref = read_npy(fixture("untrained_out_" + name.toStdString() + ".npy"));
         QCOMPARE(out.raw.size(), size_t(ref.numel()));
@@ -110,6 +110,26 @@ private slots:
         qInfo("full-size %s head: max error %.2e of output scale", qPrintable(name), err);
         QVERIFY(err <= 1e-4);
         QCOMPARE(out.routing.size(), size_t(6));
+    }
+
+    // The shipped demo model (resources/) on a held-out synthetic test scene, against PyTorch on the
+    // same file (tools/reference/make_model_goldens.py).
+    void shipped_demo_model_data() {
+        QTest::addColumn<int>("task");
+        QTest::addColumn<QString>("name");
+        QTest::newRow("semseg") << 0 << "semseg";
+        QTest::newRow("depth") << 1 << "depth";
+    }
+    void shipped_demo_model() {
+        QFETCH(int, task);
+        QFETCH(QString, name);
+        const std::string model = std::string(EDGEMOE_SOURCE_DIR) + "/resources/models/edgemoe-demo.safetensors";
+        const NetworkOutput out = run(model, "demo_input.npy", task);
+        const NpyArray ref = read_npy(fixture("demo_out_" + name.toStdString() + ".npy"));
+        QCOMPARE(out.raw.size(), size_t(ref.numel()));
+        const double err = max_rel_error(out.raw, ref.to_float());
+        qInfo("demo model %s head: max error %.2e of output scale", qPrintable(name), err);
+        QVERIFY(err <= 1e-4);
     }
 
     // The same frame twice through one backend gives the same bits (no state leaks between frames),

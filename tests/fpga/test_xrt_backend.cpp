@@ -29,7 +29,7 @@ using namespace edgemoe::fpga;
 namespace {
 
 std::string fixture(const std::string& n) { return std::string(EDGEMOE_FIXTURES) + "/" + n; }
-const std::string kUntrained = std::string(EDGEMOE_SOURCE_DIR) + "/resources/models/edgemoe-untrained.safetensors";
+const std::string kUntrained = std::string(EDGEMOE_FIXTURES) + "/edgemoe-untrained.safetensors";
 
 cv::Mat load_image(const std::string& name) {
     const NpyArray a = read_npy(fixture(name));

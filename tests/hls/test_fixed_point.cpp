@@ -83,7 +83,7 @@ private slots:
         check_conversion<fm_t, acc_t>();
         check_conversion<wt_bias_t, acc_t>();
         check_conversion<wt_attn_bias_t, acc_t>();
-        check_conversion<wt_bias_t, acc_head_t>();
+        check_conversion<wt_attn_bias_t, acc_head_t>();
         check_conversion<wt_bias_t, acc_patch_t>();
         check_conversion<wt_bias_t, fm_t>();
         check_conversion<fixed<56, 11>, fm_t>();   // score * value in the MoE sink
@@ -112,6 +112,7 @@ private slots:
     void products_are_exact() {
         check_product<fm_t, wt_t>();
         check_product<fm_t, wt_head_t>();
+        check_product<fm_t, wt_head_out_t>();
         check_product<pixel_t, wt_patch_t>();
         check_product<fm_t, fm_t>();
         check_product<prob_t, fm_t>();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the random, untrained Edge-MoE-shaped demo model and its goldens.
 
-    resources/models/edgemoe-untrained.safetensors   F16, 128x256, patch 16, D 192, 12 blocks,
+    tests/fixtures/edgemoe-untrained.safetensors     F16, 128x256, patch 16, D 192, 12 blocks,
                                                      3 heads, MLP 768, 16 experts x 384, top-2,
                                                      MoE blocks 1,3,...,11, heads C=64
     tests/fixtures/untrained_input.npy               uint8 [128, 256, 3] RGB
@@ -40,7 +40,7 @@ EDGE_MOE = dict(img_size=(128, 256), patch_size=16, embed_dim=192, depth=12, num
 
 def main():
     torch.set_num_threads(1)
-    model_dir = os.path.join(REPO, "resources", "models")
+    model_dir = FIXTURES   # a test fixture since the trained demo model ships in resources/
     os.makedirs(model_dir, exist_ok=True)
     os.makedirs(FIXTURES, exist_ok=True)
 

@@ -9,7 +9,7 @@ namespace edgemoe {
 // has it, or an empty string.
 std::string find_resource(const std::string& relative);
 
-// The bundled model: the trained demo model when present, else the untrained placeholder.
+// The bundled model: the trained demo model.
 std::string default_model_path();
 // The bundled sample video.
 std::string default_input_path();
