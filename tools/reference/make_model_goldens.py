@@ -4,14 +4,12 @@ one held-out synthetic test scene, float32 math on the file's (float16) weights.
 
     /usr/bin/python3 tools/reference/make_model_goldens.py resources/models/edgemoe-demo.safetensors demo
 
-writes tests/fixtures/<prefix>_input.npy (uint8 HxWx3 RGB), <prefix>_out_<task>.npy ([Ch,H,W] float32),
-<prefix>_gt_class.npy and <prefix>_gt_depth.npy (the scene's ground truth), and prints the smallest
-top-k routing margin (how close the frame is to a routing tie).
+writes tests/fixtures/<prefix>_input.npy (uint8 HxWx3 RGB) and <prefix>_out_<task>.npy ([Ch,H,W]
+float32), and prints the smallest top-k routing margin (how close the frame is to a routing tie).
 """
 import os
 import sys
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,10 +30,8 @@ def main():
     torch.set_num_threads(1)
     model, config = safetensors_io.model_from_file(path)
     h, w = config["image_size"]
-    rgb, classes, depth = render_scene(SCENE, h, w)
+    rgb, _, _ = render_scene(SCENE, h, w)
     save_npy(prefix + "_input.npy", rgb)
-    save_npy(prefix + "_gt_class.npy", classes.astype(np.uint8))
-    save_npy(prefix + "_gt_depth.npy", depth.astype(np.float32))
     for t, task in enumerate(config["tasks"]):
         out, _, _, _ = run_task(model, config, rgb, t)
         name = "%s_out_%s.npy" % (prefix, task["name"])
