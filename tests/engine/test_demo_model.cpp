@@ -19,7 +19,7 @@ const std::string kSamples = std::string(EDGEMOE_SOURCE_DIR) + "/resources/sampl
 const std::string kDemo = std::string(EDGEMOE_SOURCE_DIR) + "/resources/models/edgemoe-demo.safetensors";
 constexpr int kFrames = 10;
 // Regression floors: the figures the README reports for this model on these frames, less 0.02.
-constexpr double kMiouFloor = 0.0, kDelta1Floor = 0.0;
+constexpr double kMiouFloor = 0.53, kDelta1Floor = 0.64;
 
 struct Scores {
     double miou, pixel_accuracy, abs_rel, delta1;

@@ -105,7 +105,7 @@ def time_engine(path, threads, frames, warmup, bench):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(REPO, "resources", "models", "edgemoe-untrained.safetensors"))
+    ap.add_argument("--model", default=os.path.join(REPO, "resources", "models", "edgemoe-demo.safetensors"))
     ap.add_argument("--head-channels", type=int, default=0)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--frames", type=int, default=20)
