@@ -29,6 +29,10 @@ public:
                                SteadyClock::time_point /*start*/, SteadyClock::time_point /*end*/) {}
     // The latest figures for a backend (UI thread, a few times a second).
     virtual EnergyFigures figures(const QString& backend) const = 0;
+    // For the metrics export: the energy summary as JSON text (engine/energy's energy_json schema),
+    // and one CSV row per frame; both say why nothing was measured when nothing was.
+    virtual std::string summaryJson() const = 0;
+    virtual void exportCsv(const QString& path) const = 0;
 };
 
 class NoEnergySource final : public EnergySource {
@@ -39,6 +43,11 @@ public:
         f.unavailable = QStringLiteral("not available: ") + reason_;
         return f;
     }
+
+    std::string summaryJson() const override {
+        return "{\"meters\": [], \"unavailable\": [{\"kind\": \"all\", \"reason\": \"" + reason_.toStdString() + "\"}]}";
+    }
+    void exportCsv(const QString&) const override {}
 
 private:
     QString reason_;

@@ -1,12 +1,18 @@
 #include "core/meter_energy_source.h"
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <stdexcept>
 
 namespace edgemoe::app {
 
 MeterEnergySource::MeterEnergySource(const std::string& sysfs_root) : found_(energy::discover_meters(sysfs_root)) {
     sampler_ = std::make_unique<energy::Sampler>(std::move(found_.meters));
     attribution_ = std::make_unique<energy::EnergyAttribution>(*sampler_);
+    energy::FrameEnergy blank;
+    blank.meters.resize(sampler_->size());
+    history_.assign(sampler_->size() > 0 ? kHistory : 0, blank);
     sampler_->start();
 }
 
@@ -47,7 +53,21 @@ void MeterEnergySource::frameFinished(int, const std::string& backend, int64_t f
     if (b.meter < 0) return;
     energy::FrameMark mark{b.stream, frame_index, start, end};
     attribution_->add_frame(mark);
+    poll_locked();
+}
+
+void MeterEnergySource::resolvePending() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    poll_locked();
+}
+
+void MeterEnergySource::poll_locked() {
     attribution_->poll([this](const energy::FrameEnergy& e) {
+        if (!history_.empty()) {
+            history_[history_next_] = e;   // same meter count: copies into existing storage
+            history_next_ = (history_next_ + 1) % history_.size();
+            history_size_ = std::min(history_size_ + 1, history_.size());
+        }
         for (auto& [name, state] : backends_) {
             if (state.stream != e.frame.stream || state.meter < 0) continue;
             const energy::MeterEnergy& m = e.meters[size_t(state.meter)];
@@ -78,6 +98,22 @@ EnergyFigures MeterEnergySource::figures(const QString& backend_name) const {
     }
     if (!f.available()) f.unavailable = QStringLiteral("not available: no reading yet from ") + f.meter;
     return f;
+}
+
+std::string MeterEnergySource::summaryJson() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return energy::energy_json(*attribution_, found_.unavailable);
+}
+
+void MeterEnergySource::exportCsv(const QString& path) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::ofstream f(path.toStdString());
+    if (!f) throw std::runtime_error(path.toStdString() + ": cannot open for writing");
+    energy::EnergyCsvWriter csv(f, *attribution_, origin_);
+    csv.write_header();
+    const size_t start = (history_next_ + history_.size() - history_size_) % std::max<size_t>(history_.size(), 1);
+    for (size_t i = 0; i < history_size_; ++i) csv.write(history_[(start + i) % history_.size()]);
+    if (!f) throw std::runtime_error(path.toStdString() + ": write error");
 }
 
 }  // namespace edgemoe::app

@@ -23,6 +23,11 @@ public:
     void frameFinished(int worker, const std::string& backend, int64_t frame_index, SteadyClock::time_point start,
                        SteadyClock::time_point end) override;
     EnergyFigures figures(const QString& backend) const override;
+    std::string summaryJson() const override;
+    // Attributes energy to finished frames the sampler has covered since (also done on every frame).
+    void resolvePending();
+    // energy.csv's format (engine/energy EnergyCsvWriter): the last `kHistory` frames.
+    void exportCsv(const QString& path) const override;
 
     // Families that speak for a backend, in order of preference.
     static std::vector<std::string> families_for(const std::string& backend);
@@ -35,9 +40,14 @@ private:
         int frames = 0;
     };
     PerBackend& backend_state(const std::string& backend);   // with mutex_ held
+    void poll_locked();                                        // with mutex_ held
     int meter_for(const std::string& backend) const;
     QString reason_for(const std::string& backend) const;
 
+    static constexpr size_t kHistory = 20000;
+    std::vector<energy::FrameEnergy> history_;   // ring, sized once: no allocation per frame
+    size_t history_next_ = 0, history_size_ = 0;
+    SteadyClock::time_point origin_ = SteadyClock::now();
     energy::Discovery found_;
     std::unique_ptr<energy::Sampler> sampler_;
     std::unique_ptr<energy::EnergyAttribution> attribution_;

@@ -77,7 +77,7 @@ void MetricsRecorder::exportCsv(const QString& path) const {
     if (!f) throw std::runtime_error(path.toStdString() + ": write error");
 }
 
-std::string MetricsRecorder::toJson() const {
+std::string MetricsRecorder::toJson(const std::string& energy_json) const {
     // One MetricsLog per (stream, backend), in order of first appearance.
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, MetricsLog>> logs;
@@ -112,11 +112,13 @@ std::string MetricsRecorder::toJson() const {
     root.insert("model", QString::fromStdString(model_));
     root.insert("trained", trained_);
     root.insert("runs", runs);
+    if (!energy_json.empty())
+        root.insert("energy", QJsonDocument::fromJson(QByteArray::fromStdString(energy_json)).object());
     return QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
 }
 
-void MetricsRecorder::exportJson(const QString& path) const {
-    const std::string json = toJson();
+void MetricsRecorder::exportJson(const QString& path, const std::string& energy_json) const {
+    const std::string json = toJson(energy_json);
     std::ofstream f(path.toStdString());
     if (!f) throw std::runtime_error(path.toStdString() + ": cannot open for writing");
     f << json;

@@ -28,8 +28,9 @@ public:
 
     // Both throw std::runtime_error naming the file on failure.
     void exportCsv(const QString& path) const;
-    void exportJson(const QString& path) const;
-    std::string toJson() const;
+    // `energy_json`: the energy summary (EnergySource::summaryJson) to embed as "energy"; may be empty.
+    void exportJson(const QString& path, const std::string& energy_json = {}) const;
+    std::string toJson(const std::string& energy_json = {}) const;
 
 private:
     struct Row {

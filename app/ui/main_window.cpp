@@ -890,7 +890,8 @@ QString MainWindow::exportMetrics(const QString& base_in) {
     if (base.endsWith(".csv") || base.endsWith(".json")) base = base.left(base.lastIndexOf('.'));
     try {
         pipeline_.metrics().exportCsv(base + ".csv");
-        pipeline_.metrics().exportJson(base + ".json");
+        pipeline_.metrics().exportJson(base + ".json", pipeline_.energy().summaryJson());
+        pipeline_.energy().exportCsv(base + "-energy.csv");
     } catch (const std::exception& e) {
         banner_->showMessage(MessageBanner::Level::Error, tr("Cannot export metrics: %1").arg(QString::fromUtf8(e.what())));
         return {};

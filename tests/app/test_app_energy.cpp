@@ -7,6 +7,10 @@
 #include <fstream>
 #include <thread>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include "core/meter_energy_source.h"
 
 using namespace edgemoe::app;
@@ -16,10 +20,13 @@ class TestAppEnergy : public QObject {
     Q_OBJECT
     QTemporaryDir dir_;
 
+    // Written to a temporary name and renamed, so the sampler thread never reads a half-written file.
     void write(const std::string& rel, const std::string& text) {
         const fs::path p = fs::path(dir_.path().toStdString()) / rel;
         fs::create_directories(p.parent_path());
-        std::ofstream(p) << text;
+        const fs::path tmp = p.string() + ".tmp";
+        std::ofstream(tmp) << text;
+        fs::rename(tmp, p);
     }
     void set_energy_uj(long long uj) { write("sys/class/powercap/intel-rapl:0/energy_uj", std::to_string(uj) + "\n"); }
 
@@ -47,10 +54,14 @@ private slots:
             }
             source.frameFinished(0, "cpu", i, start, Clock::now());
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));   // let the sampler cover the last frame
-        source.frameFinished(0, "cpu", 8, Clock::now(), Clock::now());   // resolves pending frames
-
-        const EnergyFigures cpu = source.figures("cpu");
+        // Frames get their energy once the sampler has covered their end: wait for that (a loaded test
+        // machine can delay the sampler thread).
+        EnergyFigures cpu;
+        for (int tries = 0; tries < 100 && !cpu.joules_per_frame; ++tries) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            source.resolvePending();
+            cpu = source.figures("cpu");
+        }
         QCOMPARE(cpu.meter, QString("rapl:package-0"));
         QVERIFY(cpu.joules_per_frame.has_value());
         // 5 J per 100 ms frame, within the sleep jitter of a loaded test machine.
@@ -59,6 +70,19 @@ private slots:
         QVERIFY(cpu.frames_per_joule.has_value() && std::abs(*cpu.frames_per_joule * *cpu.joules_per_frame - 1) < 1e-9);
         // fpga-emu runs on the host CPU: the package meter speaks for it too.
         QCOMPARE(source.figures("fpga-emu").meter, QString("rapl:package-0"));
+
+        // Export: the JSON summary names the meter and has a cpu summary; the CSV one row per frame.
+        const QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(source.summaryJson())).object();
+        QCOMPARE(json["meters"].toArray().size(), 1);
+        QCOMPARE(json["meters"].toArray()[0].toObject()["name"].toString(), QString("rapl:package-0"));
+        QCOMPARE(json["summary"].toArray()[0].toObject()["backend"].toString(), QString("cpu"));
+        const QString csv = dir_.path() + "/energy.csv";
+        source.exportCsv(csv);
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 8 && lines[0].startsWith("time_s,index,backend"), qPrintable(lines.join("|")));
+        QVERIFY(lines[1].contains(",cpu,"));
     }
 
     void no_sensor_at_all() {
@@ -68,6 +92,10 @@ private slots:
         QVERIFY(!cpu.available());
         QVERIFY2(cpu.unavailable.contains("rapl:"), qPrintable(cpu.unavailable));
         QVERIFY(!cpu.power_w.has_value() && !cpu.joules_per_frame.has_value());
+        // The summary says why, rather than a number.
+        const QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(source.summaryJson())).object();
+        QVERIFY(json["meters"].toArray().isEmpty());
+        QVERIFY(!json["unavailable"].toArray().isEmpty());
     }
 };
 
