@@ -1,4 +1,5 @@
 #include "core/capture_worker.h"
+#include "core/loop_thread.h"
 
 #include <algorithm>
 
@@ -25,22 +26,10 @@ void CaptureWorker::start() {
         std::lock_guard lock(mutex_);
         stop_ = false;
     }
-    thread_ = QThread::create([this] { loop_thread(); });
-    thread_->setObjectName("capture");
-    thread_->start();
+    thread_ = start_loop_thread(QStringLiteral("capture"), [this] { loop_thread(); });
 }
 
-void CaptureWorker::stop() {
-    if (!thread_) return;
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    thread_->wait();
-    delete thread_;
-    thread_ = nullptr;
-}
+void CaptureWorker::stop() { stop_loop_thread(thread_, mutex_, stop_, wake_); }
 
 void CaptureWorker::open(const QString& spec, bool play) {
     {

@@ -1,4 +1,5 @@
 #include "core/compositor.h"
+#include "core/loop_thread.h"
 
 #include <algorithm>
 #include <cmath>
@@ -472,22 +473,10 @@ void Compositor::start() {
         std::lock_guard lock(mutex_);
         stop_ = false;
     }
-    thread_ = QThread::create([this] { loop_thread(); });
-    thread_->setObjectName("compositor");
-    thread_->start();
+    thread_ = start_loop_thread(QStringLiteral("compositor"), [this] { loop_thread(); });
 }
 
-void Compositor::stop() {
-    if (!thread_) return;
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    thread_->wait();
-    delete thread_;
-    thread_ = nullptr;
-}
+void Compositor::stop() { stop_loop_thread(thread_, mutex_, stop_, wake_); }
 
 void Compositor::submit(const ResultPtr& result) {
     if (!result || result->worker < 0 || result->worker > 1) return;

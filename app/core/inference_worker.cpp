@@ -1,4 +1,5 @@
 #include "core/inference_worker.h"
+#include "core/loop_thread.h"
 
 #include "edgemoe/error.h"
 
@@ -21,17 +22,11 @@ InferenceWorker::~InferenceWorker() { stop(); }
 void InferenceWorker::start() {
     if (thread_) return;
     slot_.reopen();
-    thread_ = QThread::create([this] { loop_thread(); });
-    thread_->setObjectName(QStringLiteral("inference-%1").arg(id_));
-    thread_->start();
+    thread_ = start_loop_thread(QStringLiteral("inference-%1").arg(id_), [this] { loop_thread(); });
 }
 
 void InferenceWorker::stop() {
-    if (!thread_) return;
-    slot_.close();
-    thread_->wait();
-    delete thread_;
-    thread_ = nullptr;
+    join_loop_thread(thread_, [this] { slot_.close(); });   // closing the slot ends the loop
 }
 
 bool InferenceWorker::offer(const FramePtr& frame) {

@@ -1,4 +1,5 @@
 #include "core/recorder.h"
+#include "core/loop_thread.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -48,23 +49,14 @@ bool Recorder::start(const QString& path, double fps, Timing timing, QString* er
     dropped_ = 0;
     size_ = cv::Size();
     recording_ = true;
-    thread_ = QThread::create([this] { loop_thread(); });
-    thread_->setObjectName("recorder");
-    thread_->start();
+    thread_ = start_loop_thread(QStringLiteral("recorder"), [this] { loop_thread(); });
     emit started(path);
     return true;
 }
 
 void Recorder::stop() {
     if (!thread_) return;
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    thread_->wait();
-    delete thread_;
-    thread_ = nullptr;
+    stop_loop_thread(thread_, mutex_, stop_, wake_);
     recording_ = false;
     emit finished(path(), written_.load());
 }
