@@ -8,20 +8,14 @@
 #include "edgemoe/backend.h"
 #include "edgemoe/model.h"
 #include "edgemoe/npy.h"
+#include "test_fixtures.h"
 
 using namespace edgemoe;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(EDGEMOE_FIXTURES) + "/" + name; }
-
-cv::Mat load_image(const std::string& name) {
-    const NpyArray a = read_npy(fixture(name));
-    if (a.dtype != "|u1" || a.shape.size() != 3 || a.shape[2] != 3) throw std::runtime_error(name + ": not HxWx3 u8");
-    cv::Mat img(int(a.shape[0]), int(a.shape[1]), CV_8UC3);
-    std::memcpy(img.data, a.bytes.data(), a.bytes.size());
-    return img;
-}
+using test::fixture;
+using test::load_image;
 
 // max |a - b| relative to max |b| (the output's scale).
 double max_rel_error(const std::vector<float>& a, const std::vector<float>& b) {
@@ -102,7 +96,7 @@ private slots:
     void full_size_untrained() {
         QFETCH(int, task);
         QFETCH(QString, name);
-        const std::string model = std::string(EDGEMOE_FIXTURES) + "/edgemoe-untrained.safetensors";
+        const std::string model = test::kUntrainedModel;
         const NetworkOutput out = run(model, "untrained_input.npy", task);
         const NpyArray ref = read_npy(fixture("untrained_out_" + name.toStdString() + ".npy"));
         QCOMPARE(out.raw.size(), size_t(ref.numel()));

@@ -13,6 +13,7 @@
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
+#include "test_fixtures.h"
 #include "fpga/fpga_emu_backend.h"
 #include "fpga/kernel_buffers.h"
 #include "fpga/packing.h"
@@ -23,15 +24,9 @@ using namespace edgemoe_hls;
 
 namespace {
 
-std::string fixture(const std::string& n) { return std::string(EDGEMOE_FIXTURES) + "/" + n; }
-const std::string kUntrained = std::string(EDGEMOE_FIXTURES) + "/edgemoe-untrained.safetensors";
-
-cv::Mat load_image(const std::string& name) {
-    const NpyArray a = read_npy(fixture(name));
-    cv::Mat img(int(a.shape[0]), int(a.shape[1]), CV_8UC3);
-    std::memcpy(img.data, a.bytes.data(), a.bytes.size());
-    return img;
-}
+using test::fixture;
+using test::load_image;
+const std::string& kUntrained = test::kUntrainedModel;
 
 std::vector<float> deq32(const int32_t* raw, size_t n, int frac = 22) {
     std::vector<float> v(n);

@@ -18,6 +18,7 @@
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
+#include "test_fixtures.h"
 #include "fpga/xrt_backend.h"
 #include "fpga/xrt_buffer_plan.h"
 #include "fpga/xrt_device_spec.h"
@@ -28,15 +29,9 @@ using namespace edgemoe::fpga;
 
 namespace {
 
-std::string fixture(const std::string& n) { return std::string(EDGEMOE_FIXTURES) + "/" + n; }
-const std::string kUntrained = std::string(EDGEMOE_FIXTURES) + "/edgemoe-untrained.safetensors";
-
-cv::Mat load_image(const std::string& name) {
-    const NpyArray a = read_npy(fixture(name));
-    cv::Mat img(int(a.shape[0]), int(a.shape[1]), CV_8UC3);
-    std::memcpy(img.data, a.bytes.data(), a.bytes.size());
-    return img;
-}
+using test::fixture;
+using test::load_image;
+const std::string& kUntrained = test::kUntrainedModel;
 
 // Two different frames of the model's size: the fixture and its mirror image.
 std::vector<cv::Mat> frames(const std::string& input) {
