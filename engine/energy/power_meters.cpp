@@ -14,12 +14,8 @@ HwmonPowerMeter::HwmonPowerMeter(HwmonPowerSpec spec, FileReader reader)
 Reading HwmonPowerMeter::read(TimePoint now) {
     Reading r;
     r.time = now;
-    const SysfsInt v = read_sysfs_int(reader_, spec_.path);
-    if (!v.ok) {
-        r.error = v.error;
-        if (v.err == EACCES || v.err == EPERM) r.hint = spec_.permission_hint;
-        return r;
-    }
+    const SysfsInt v = read_meter_int(reader_, spec_.path, spec_.permission_hint, r);
+    if (!v.ok) return r;
     if (v.value < 0) {
         r.error = spec_.path + ": negative power " + std::to_string(v.value) + " uW";
         return r;

@@ -15,12 +15,8 @@ SysfsCounterMeter::SysfsCounterMeter(SysfsCounterSpec spec, FileReader reader)
 Reading SysfsCounterMeter::read(TimePoint now) {
     Reading r;
     r.time = now;
-    const SysfsInt v = read_sysfs_int(reader_, spec_.path);
-    if (!v.ok) {
-        r.error = v.error;
-        if (v.err == EACCES || v.err == EPERM) r.hint = spec_.permission_hint;
-        return r;
-    }
+    const SysfsInt v = read_meter_int(reader_, spec_.path, spec_.permission_hint, r);
+    if (!v.ok) return r;
     if (v.value < 0 || (spec_.range_uj != 0 && uint64_t(v.value) > spec_.range_uj)) {
         r.error = spec_.path + ": value " + std::to_string(v.value) + " is outside the counter's range 0.." +
                   std::to_string(spec_.range_uj);

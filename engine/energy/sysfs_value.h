@@ -1,6 +1,7 @@
 #pragma once
 // Reading sysfs attributes through a FileReader: one integer per file (energy_uj, power1_input) or a
 // short text (name, label). Failures come back with a message naming the file and the cause.
+#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,18 @@ struct SysfsInt {
 
 // A whole file holding one decimal integer and optional trailing whitespace. No allocation on success.
 SysfsInt read_sysfs_int(const FileReader& reader, const std::string& path);
+
+// A meter's reading of one integer file: on failure the reading gets the error, and on a permission
+// error the hint that grants access; the caller returns it as it is.
+inline SysfsInt read_meter_int(const FileReader& reader, const std::string& path, const std::string& permission_hint,
+                               Reading& r) {
+    SysfsInt v = read_sysfs_int(reader, path);
+    if (!v.ok) {
+        r.error = v.error;
+        if (v.err == EACCES || v.err == EPERM) r.hint = permission_hint;
+    }
+    return v;
+}
 
 // A short text attribute with trailing newlines, spaces and NULs (device-tree strings) removed;
 // empty when the file cannot be read.
