@@ -3,12 +3,12 @@
 //
 // Why it is exact: the hardware's dot product is a sum of exact integer products (raw activation x
 // raw weight) in a 64-bit accumulator, truncated once in the sink. Here the same raw integers are
-// multiplied and summed in double precision by a blocked GEMM. A double holds every integer below
+// multiplied and summed in double precision by a blocked GEMM (panel_gemm.h). A double holds every integer below
 // 2^53 exactly, and if sum_k |a_k| * max|w| < 2^53, every partial sum in ANY order is such an
 // integer, so the GEMM's result is the exact sum, whatever its blocking and FMA use. That bound is
 // checked for every row; a row that fails it takes the exact 64-bit integer path instead. The bias
 // is added as an aligned integer and the result goes through the kernel's own sink, so quantisation
-// and epilogues are the kernel's code. tests/fpga/test_fast_linear_unit.cpp runs both units on the
+// and epilogues are the kernel's code. tests/fpga/test_fpga_emu.cpp runs both units on the
 // same frames and finds every output bit equal.
 #include <cmath>
 #include <cstdint>
@@ -20,8 +20,7 @@
 #include <omp.h>
 #endif
 
-#include <Eigen/Core>
-
+#include "fpga/panel_gemm.h"
 #include "linear_unit.h"
 
 namespace edgemoe::fpga {
@@ -43,11 +42,70 @@ public:
 
     template <class L, class Src, class Sink>
     void run(const L& layer, int rows, Src& src, Sink& sink) {
-        using In = typename L::in_type;
-        using Acc = typename L::acc_type;
-        constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         const Weights& w = weights<L>(layer);
-        constexpr int kChunk = 64;
+        const int chunks = (rows + kChunk - 1) / kChunk;
+        if (chunks < threads_)
+            run_few_rows<L>(w, rows, src, sink);
+        else
+            run_many_rows<L>(w, rows, src, sink);
+    }
+
+    // Converts a layer's weights now instead of at its first use: an expert that the router first
+    // picks after many frames would otherwise cost an allocation in the middle of a run.
+    template <class L>
+    void prepare(const L& layer) {
+        weights<L>(layer);
+    }
+
+private:
+    static constexpr double kExactLimit = 9007199254740992.0;   // 2^53
+    static constexpr int kChunk = 64;                            // rows per GEMM in the row split
+
+    struct Weights {
+        PanelWeights values;           // raw weights as doubles, packed for the GEMM
+        std::vector<int64_t> bias;     // raw bias aligned to the accumulator's fractional bits
+        double max_abs = 0;
+    };
+    struct Scratch {
+        std::vector<double> a, c;
+        std::vector<bool> exact;
+    };
+
+    // Loads row r of the source as doubles into a[0..IN16) and says whether its dot products are
+    // exact in double arithmetic (see the top of this file).
+    template <class L, class Src>
+    static bool load_row(const Weights& w, Src& src, int r, double* a) {
+        typename L::in_type row[L::IN16];
+        src.load(r, row);
+        double l1 = 0;
+        for (int k = 0; k < L::IN16; ++k) {
+            a[k] = double(edgemoe_hls::to_bits(row[k]));
+            l1 += std::abs(a[k]);
+        }
+        return l1 * w.max_abs < kExactLimit;
+    }
+
+    // Row i of the GEMM result c (or the exact integer path for a row that failed the bound) plus the
+    // bias, through the kernel's own sink.
+    template <class L, class Sink>
+    static void store_row(const Weights& w, Sink& sink, int r, const double* a, const double* c, bool exact,
+                          long& slow) {
+        using Acc = typename L::acc_type;
+        Acc acc[L::OUT16];
+        if (exact) {
+            for (int o = 0; o < L::OUT16; ++o) acc[o] = Acc::from_raw(int64_t(c[o]) + w.bias[size_t(o)]);
+        } else {
+            ++slow;
+            exact_row(w, a, L::IN16, L::OUT16, acc);
+        }
+        sink.store(r, acc);
+    }
+
+    // Many rows (tokens of a dense layer, pixels of a head conv): chunks of 64 rows, one GEMM each,
+    // spread over the threads.
+    template <class L, class Src, class Sink>
+    void run_many_rows(const Weights& w, int rows, Src& src, Sink& sink) {
+        constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         const int chunks = (rows + kChunk - 1) / kChunk;
         long slow = 0;
 #pragma omp parallel for num_threads(threads_) schedule(dynamic) reduction(+ : slow)
@@ -60,57 +118,42 @@ public:
             const int r0 = ch * kChunk, n = std::min(kChunk, rows - r0);
             s.a.resize(size_t(kChunk) * IN16);
             s.c.resize(size_t(kChunk) * OUT16);
-            s.exact.assign(size_t(kChunk), true);
-            In row[IN16];
-            for (int i = 0; i < n; ++i) {
-                src.load(r0 + i, row);
-                double l1 = 0;
-                double* a = s.a.data() + size_t(i) * IN16;
-                for (int k = 0; k < IN16; ++k) {
-                    a[k] = double(edgemoe_hls::to_bits(row[k]));
-                    l1 += std::abs(a[k]);
-                }
-                s.exact[size_t(i)] = l1 * w.max_abs < kExactLimit;
-            }
-            using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-            Eigen::Map<const RowMat> A(s.a.data(), n, IN16);
-            Eigen::Map<const RowMat> W(w.values.data(), OUT16, IN16);
-            Eigen::Map<RowMat> C(s.c.data(), n, OUT16);
-            C.noalias() = A * W.transpose();
-            Acc acc[OUT16];
-            for (int i = 0; i < n; ++i) {
-                const double* c = s.c.data() + size_t(i) * OUT16;
-                if (s.exact[size_t(i)]) {
-                    for (int o = 0; o < OUT16; ++o) acc[o] = Acc::from_raw(int64_t(c[o]) + w.bias[size_t(o)]);
-                } else {
-                    ++slow;
-                    exact_row(w, s.a.data() + size_t(i) * IN16, IN16, OUT16, acc);
-                }
-                sink.store(r0 + i, acc);
-            }
+            s.exact.resize(size_t(kChunk));
+            for (int i = 0; i < n; ++i) s.exact[size_t(i)] = load_row<L>(w, src, r0 + i, s.a.data() + size_t(i) * IN16);
+            w.values.multiply(s.a.data(), IN16, n, 0, OUT16 / 16, s.c.data(), OUT16);
+            for (int i = 0; i < n; ++i)
+                store_row<L>(w, sink, r0 + i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
+                             s.exact[size_t(i)], slow);
         }
         slow_rows_ += slow;
     }
 
-private:
-    static constexpr double kExactLimit = 9007199254740992.0;   // 2^53
-
-    struct Weights {
-        std::vector<double> values;    // raw weights as doubles [OUT16][IN16]
-        std::vector<int64_t> bias;     // raw bias aligned to the accumulator's fractional bits
-        double max_abs = 0;
-    };
-    struct Scratch {
-        std::vector<double> a, c;
-        std::vector<bool> exact;
-    };
+    // Few rows (an expert's queue holds ~N*TOPK/E tokens): a row split would leave threads idle, so
+    // the output columns are split instead; rows are loaded once and the sink runs after the GEMMs.
+    template <class L, class Src, class Sink>
+    void run_few_rows(const Weights& w, int rows, Src& src, Sink& sink) {
+        constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
+        Scratch& s = few_;
+        s.a.resize(size_t(rows) * IN16);
+        s.c.resize(size_t(rows) * OUT16);
+        s.exact.resize(size_t(rows));
+        for (int i = 0; i < rows; ++i) s.exact[size_t(i)] = load_row<L>(w, src, i, s.a.data() + size_t(i) * IN16);
+        // Blocks of 16 output columns (the GEMM's micro-tile) shared out over the threads.
+        constexpr int kPairs = OUT16 / 16;
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (int p = 0; p < kPairs; ++p) w.values.multiply(s.a.data(), IN16, rows, p, p + 1, s.c.data(), OUT16);
+        long slow = 0;
+        for (int i = 0; i < rows; ++i)
+            store_row<L>(w, sink, i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
+                         s.exact[size_t(i)], slow);
+        slow_rows_ += slow;
+    }
 
     template <class Acc>
     static void exact_row(const Weights& w, const double* a, int in16, int out16, Acc* acc) {
         for (int o = 0; o < out16; ++o) {
             uint64_t sum = uint64_t(w.bias[size_t(o)]);   // modular, as the hardware's 64-bit accumulator
-            for (int k = 0; k < in16; ++k)
-                sum += uint64_t(int64_t(a[k]) * int64_t(w.values[size_t(o) * in16 + k]));
+            for (int k = 0; k < in16; ++k) sum += uint64_t(int64_t(a[k]) * int64_t(w.values.at(o, k)));
             acc[o] = Acc::from_raw(int64_t(sum));
         }
     }
@@ -123,11 +166,12 @@ private:
         using Acc = typename L::acc_type;
         using Bias = typename L::bias_type;
         auto w = std::make_unique<Weights>();
-        w->values.resize(size_t(L::OUT16) * L::IN16);
-        for (size_t i = 0; i < w->values.size(); ++i) {
-            w->values[i] = double(layer.weights[i]);
-            w->max_abs = std::max(w->max_abs, std::abs(w->values[i]));
+        std::vector<double> plain(size_t(L::OUT16) * L::IN16);
+        for (size_t i = 0; i < plain.size(); ++i) {
+            plain[i] = double(layer.weights[i]);
+            w->max_abs = std::max(w->max_abs, std::abs(plain[i]));
         }
+        w->values = PanelWeights(plain.data(), L::OUT16, L::IN16);
         w->bias.assign(size_t(L::OUT16), 0);
         if (layer.bias)
             for (int o = 0; o < L::OUT16; ++o)
@@ -137,7 +181,8 @@ private:
     }
 
     int threads_;
-    std::vector<Scratch> scratch_;
+    std::vector<Scratch> scratch_;   // one per thread (row split)
+    Scratch few_;                    // the column split's rows, shared by the threads
     std::map<const int16_t*, std::unique_ptr<Weights>> cache_;
     long slow_rows_ = 0;
 };

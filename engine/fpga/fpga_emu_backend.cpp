@@ -31,7 +31,9 @@ public:
           packed_(pack<S>(*model_)),
           capture_(options.capture_backbone),
           exact_unit_(options.emu_kernel_linear_unit),
-          fast_(options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()))) {}
+          fast_(options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()))) {
+        prepare_moe_weights();
+    }
 
     std::string name() const override { return "fpga-emu"; }
     std::string description() const override {
@@ -70,6 +72,22 @@ public:
     }
 
 private:
+    // The fast unit converts a layer's weights at first use; the router may pick an expert for the
+    // first time after hundreds of frames, so every gate and expert is converted here instead.
+    void prepare_moe_weights() {
+        using L = WeightLayout<S>;
+        using M = MoeLayers<S>;
+        const int16_t* w = packed_.weights.data();
+        for (int b = 1; b < S::DEPTH; b += 2) {   // MoE in the odd blocks, as run_kernel has it
+            const typename L::Block k = L::block(b);
+            for (int e = 0; e < S::E; ++e) {
+                fast_.prepare(M::fc1(w + k.w1, w + k.b1, e));
+                fast_.prepare(M::fc2(w + k.w2, w + k.b2, e));
+            }
+            for (const auto& gates : packed_.gates) fast_.prepare(typename M::Gate{gates.data() + L::gate(b / 2), nullptr});
+        }
+    }
+
     void run(const KernelArgs& a) {
         if (exact_unit_) {
             HlsLinearUnit lu;

@@ -37,6 +37,23 @@ void top_k(const int64_t (&p)[E], int (&index)[K]) {
     }
 }
 
+// The linear layers of a MoE block (the gate and expert e's two FCs), also used by the emulator to
+// convert every expert's weights before the first frame.
+template <class S>
+struct MoeLayers {
+    static constexpr int HE16 = ceil16(S::HE);
+    using Gate = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, S::D, S::E>;
+    using Fc1 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, S::D, S::HE>;
+    using Fc2 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, S::HE, S::D>;
+    // Experts are stored [expert][out][in]: expert e's FC1 is [HE16][D], its FC2 [D][HE16].
+    static Fc1 fc1(const int16_t* w1, const int16_t* b1, int e) {
+        return Fc1{w1 + size_t(e) * HE16 * S::D, b1 + size_t(e) * HE16};
+    }
+    static Fc2 fc2(const int16_t* w2, const int16_t* b2, int e) {
+        return Fc2{w2 + size_t(e) * S::D * HE16, b2 + size_t(e) * S::D};
+    }
+};
+
 // ln: norm2(x) rows [N][D]; logits: scratch [N][E16]; queue/qscore: scratch [E][N*TOPK];
 // hidden: scratch [N*TOPK][HE16]; routing: out [N][TOPK][2] (expert, prob_t raw); x: updated in place.
 template <class S, class LU>
@@ -46,11 +63,11 @@ void moe_layer(LU& lu, const int32_t* ln, const int16_t* gate_w, const int16_t* 
     constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK;
     constexpr int E16 = ceil16(E), HE16 = ceil16(S::HE);
 
+    using M = MoeLayers<S>;
     // 1. Gate logits on the linear unit.
-    using Gate = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, D, E>;
     RowSource<D> gate_src{ln, D};
     WriteSink<E> gate_sink{logits, E16};
-    lu.run(Gate{gate_w, nullptr}, N, gate_src, gate_sink);
+    lu.run(typename M::Gate{gate_w, nullptr}, N, gate_src, gate_sink);
 
     // 2. Softmax over E, top-k, per-expert queues.
     int count[E];
@@ -75,18 +92,16 @@ route:
     }
 
     // 3. Active experts only, each fetched once.
-    using Fc1 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, D, S::HE>;
-    using Fc2 = LinearLayer<fm_t, wt_t, wt_bias_t, acc_t, S::HE, D>;
 experts:
     for (int e = 0; e < E; ++e) {
         if (count[e] == 0) continue;   // no fetch, no compute
         const int32_t* ids = queue + size_t(e) * N * K;
         RowSource<D> in{ln, D, ids};
         WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
-        lu.run(Fc1{w1 + size_t(e) * HE16 * D, b1 + size_t(e) * HE16}, count[e], in, to_hidden);
+        lu.run(M::fc1(w1, b1, e), count[e], in, to_hidden);
         RowSource<S::HE> from_hidden{hidden, HE16};
         ScatterScoreSink<D> to_x{x, D, ids, qscore + size_t(e) * N * K};
-        lu.run(Fc2{w2 + size_t(e) * D * HE16, b2 + size_t(e) * D}, count[e], from_hidden, to_x);
+        lu.run(M::fc2(w2, b2, e), count[e], from_hidden, to_x);
     }
 }
 
