@@ -73,6 +73,18 @@ def depth_loss_hand_case():
     # valid: (0.1 + 0) / 2 = 0.05; sky: |5-80|/80 and 0 -> mean 0.46875, x 0.1
     assert close(float(tl.depth_loss(pred, gt, sky_weight=0.0)), 0.05)
     assert close(float(tl.depth_loss(pred, gt, sky_weight=0.1)), 0.05 + 0.1 * 0.46875)
+    # log kind: (|log 1.1| + 0.1 x 0.1 + 0) / 2, symmetric in the ratio
+    want = (math.log(1.1) + 0.01) / 2
+    assert close(float(tl.depth_loss(pred, gt, sky_weight=0.0, kind="log")), want)
+    half, double = torch.tensor([[[5.0]]]), torch.tensor([[[20.0]]])
+    ten = torch.tensor([[[10.0]]])
+    lh = float(tl.depth_loss(half, ten, 0.0, "log")) - 0.1 * 0.5
+    ld = float(tl.depth_loss(double, ten, 0.0, "log")) - 0.1 * 1.0
+    assert close(lh, ld) and close(lh, math.log(2.0))
+    # a prediction below the 0.1 m clamp still gets pushed up by the relative term
+    p = torch.tensor([[[0.01]]], requires_grad=True)
+    tl.depth_loss(p, ten, 0.0, "log").backward()
+    assert float(p.grad) < 0
 
 
 @test

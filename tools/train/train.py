@@ -82,6 +82,8 @@ def parse_args(argv=None):
     a("--gate-noise", type=float, default=0.0, help="std of Gaussian noise on gate logits in training")
     a("--depth-weight", type=float, default=1.0)
     a("--sky-weight", type=float, default=0.1, help="weight of the sky -> 80 m depth term")
+    a("--depth-loss", default="log", choices=["log", "rel"],
+      help="log: |log p - log g| (+0.1 x relative L1); rel: relative L1 |p - g| / g")
     a("--cw-power", type=float, default=0.5, help="class weights ~ frequency^-power (0 = plain CE)")
     a("--amp", default="auto", choices=["auto", "none", "bf16", "fp16"],
       help="autocast dtype; auto = bf16 on CPUs with AMX/AVX512-BF16 and on CUDA, else none")
@@ -408,7 +410,7 @@ def main(argv=None):
                     main_loss = tl.semseg_loss(out, y, class_weights)
                 else:
                     main_loss = args.depth_weight * tl.depth_loss(out[:, 0].float() * tl.DEPTH_SCALE, d,
-                                                                   args.sky_weight)
+                                                                   args.sky_weight, args.depth_loss)
                 lb = tl.model_load_balance_loss(model)
                 loss = (main_loss + args.lb_coef * lb) / args.accum
                 scaler.scale(loss).backward()

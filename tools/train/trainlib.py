@@ -201,16 +201,28 @@ def semseg_loss(logits, labels, class_weights=None):
     return F.cross_entropy(logits.float(), labels, weight=w)
 
 
-def depth_loss(pred_m, depth, sky_weight=0.1):
-    """Scale-aware L1 (relative error) on valid pixels: mean |p - g| / g over g > 0.
-    Plus, with weight sky_weight, the same on sky pixels (g = 0) towards MAX_DEPTH (the
+def depth_loss(pred_m, depth, sky_weight=0.1, kind="rel"):
+    """Depth loss on valid pixels (g > 0), pred_m and depth [B,H,W] in metres.
+    kind "rel": relative L1, mean |p - g| / g (what AbsRel measures).
+    kind "log": mean |log p - log g| + 0.1 x relative L1. The log term is symmetric in the
+    ratio p/g, which is what delta<1.25 counts (relative L1 punishes p = 2g four times more than
+    p = g/2, so it pulls predictions low); p is clamped at 0.1 m inside the log, and the small
+    relative term keeps a gradient for predictions below the clamp.
+    Plus, with weight sky_weight, relative L1 on sky pixels (g = 0) towards MAX_DEPTH (the
     sky is further than anything, and valid depth is clipped at 80 m), so the demo's depth
-    picture shows the sky as far instead of arbitrary values. pred_m, depth: [B,H,W] metres."""
+    picture shows the sky as far instead of arbitrary values."""
     pred_m = pred_m.float()
     valid = depth > 0
-    rel = (pred_m - depth).abs() / depth.clamp(min=1e-3)
+    g = depth.clamp(min=1e-3)
+    rel = (pred_m - depth).abs() / g
     n = valid.sum().clamp(min=1)
-    loss = (rel * valid).sum() / n
+    if kind == "rel":
+        per_pixel = rel
+    elif kind == "log":
+        per_pixel = (torch.log(pred_m.clamp(min=0.1)) - torch.log(g)).abs() + 0.1 * rel
+    else:
+        raise ValueError(f"unknown depth loss kind {kind!r} (rel or log)")
+    loss = (per_pixel * valid).sum() / n
     if sky_weight > 0:
         sky = ~valid
         if sky.any():
