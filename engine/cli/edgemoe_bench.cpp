@@ -17,6 +17,7 @@
 #include "edgemoe/frame_source.h"
 #include "edgemoe/metrics.h"
 #include "edgemoe/resources.h"
+#include "edgemoe/cycle_model.h"
 #include "peak_flops.h"
 
 #include "alloc_counter.h"
@@ -36,6 +37,10 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --warmup N       untimed frames first (default: 3)
   --json FILE      also write the figures as JSON
   --sysfs-root DIR where the power sensors' sysfs lives (default /)
+  --clock-mhz F    FPGA clock for the kernel's predicted latency (default 300, the ZCU102 design point)
+
+For the fpga backends the kernel's cycle model (edgemoe/cycle_model.h) predicts the FPGA's cycles,
+latency and DRAM traffic for the timed frame's routing, printed next to the measured time.
 
 Energy per frame comes from every meter edgemoe-meters finds (idle baseline: 2 s before timing).
 )";
@@ -56,10 +61,34 @@ cv::Mat first_frame(const std::string& spec) {
     return frame;
 }
 
+// The kernel's predicted cycles for this frame's routing, next to the emulation's measured time.
+nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r, double clock_mhz) {
+    const CycleEstimate est = estimate_kernel_cycles(cfg, r.net.routing, r.net.channels);
+    const double total = est.backbone_cycles + est.head_cycles;
+    std::cout << "  predicted FPGA (cycle model at " << clock_mhz << " MHz, this frame's routing):\n"
+              << "    backbone " << est.backbone_cycles / 1e6 << " M cycles = " << est.ms(est.backbone_cycles, clock_mhz)
+              << " ms (attention " << 100 * est.attention_cycles / est.backbone_cycles << "%), DRAM "
+              << est.backbone_bytes / 1e6 << " MB\n"
+              << "    head     " << est.head_cycles / 1e6 << " M cycles = " << est.ms(est.head_cycles, clock_mhz)
+              << " ms, DRAM " << est.head_bytes / 1e6 << " MB\n"
+              << "    per part: qkv " << est.cycles_of("qkv") / 1e6 << ", attention " << est.attention_cycles / 1e6
+              << ", proj " << est.cycles_of("proj") / 1e6 << ", dense MLP "
+              << (est.cycles_of("fc1") + est.cycles_of("fc2") - est.cycles_of("experts")) / 1e6 << ", experts "
+              << est.cycles_of("experts") / 1e6 << ", norms " << est.cycles_of("norm") / 1e6 << " M cycles\n";
+    return {{"clock_mhz", clock_mhz},
+            {"backbone_cycles", est.backbone_cycles},
+            {"head_cycles", est.head_cycles},
+            {"backbone_ms", est.ms(est.backbone_cycles, clock_mhz)},
+            {"frame_ms", est.ms(total, clock_mhz)},
+            {"attention_cycles", est.attention_cycles},
+            {"backbone_dram_bytes", est.backbone_bytes},
+            {"head_dram_bytes", est.head_bytes}};
+}
+
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
-                          "--sysfs-root"});
+                          "--sysfs-root", "--clock-mhz"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -83,6 +112,8 @@ int run(int argc, char** argv) {
     }
     if (backends.empty()) throw std::invalid_argument("--backend needs a name");
     const long frames = args.get_int("--frames", 30), warmup = args.get_int("--warmup", 3);
+    const double clock_mhz = std::stod(args.get("--clock-mhz", "300"));
+    if (!(clock_mhz > 0)) throw std::invalid_argument("--clock-mhz must be positive");
     const cv::Mat frame = first_frame(args.get("--input", default_input_path()));
 
     std::vector<int> tasks;
@@ -116,53 +147,54 @@ int run(int argc, char** argv) {
     // median backbone and head ms per backend and task, for the ratios at the end
     std::vector<std::vector<std::pair<double, double>>> medians;
     for (const std::string& backend : backends) {
-    FrameRunner runner(model, create_backend(backend, model, opts));
-    std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
-    nlohmann::json& breport = report["backends"][backend];
-    breport["description"] = runner.backend().description();
-    medians.emplace_back();
-    for (int t : tasks) {
-        for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
-        MetricsLog log(cfg.name, cfg.trained, backend);
-        const int stream = attribution.stream(backend, cfg.tasks[size_t(t)].name);
-        // Heap allocations are counted over the per-frame path only (the frame and its energy
-        // bookkeeping), not over this benchmark's own record keeping.
-        long allocs = 0;
-        for (long i = 0; i < frames; ++i) {
-            const long before = cli::heap_allocations();
-            energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
-            runner.run(frame, t, result);
-            mark.end = std::chrono::steady_clock::now();
-            mark.ops = gflop * 1e9;
-            attribution.add_frame(mark);
-            attribution.poll(ignore);
-            allocs += cli::heap_allocations() - before;
-            log.add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+        FrameRunner runner(model, create_backend(backend, model, opts));
+        std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
+        nlohmann::json& breport = report["backends"][backend];
+        breport["description"] = runner.backend().description();
+        medians.emplace_back();
+        for (int t : tasks) {
+            for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
+            MetricsLog log(cfg.name, cfg.trained, backend);
+            const int stream = attribution.stream(backend, cfg.tasks[size_t(t)].name);
+            // Heap allocations are counted over the per-frame path only (the frame and its energy
+            // bookkeeping), not over this benchmark's own record keeping.
+            long allocs = 0;
+            for (long i = 0; i < frames; ++i) {
+                const long before = cli::heap_allocations();
+                energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
+                runner.run(frame, t, result);
+                mark.end = std::chrono::steady_clock::now();
+                mark.ops = gflop * 1e9;
+                attribution.add_frame(mark);
+                attribution.poll(ignore);
+                allocs += cli::heap_allocations() - before;
+                log.add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+            }
+            auto med = [&](double StageTimes::*s) { return log.percentile(s, 0.5); };
+            auto p90 = [&](double StageTimes::*s) { return log.percentile(s, 0.9); };
+            const double net_ms = med(&StageTimes::backbone) + med(&StageTimes::head);
+            const double gflops = gflop / (net_ms / 1e3);
+            std::cout << "task " << cfg.tasks[size_t(t)].name << " (" << frames << " frames)\n"
+                      << "  stage          median ms    p90 ms\n";
+            const std::pair<const char*, double StageTimes::*> stages[] = {
+                {"preprocess", &StageTimes::preprocess}, {"backbone", &StageTimes::backbone},
+                {"head", &StageTimes::head}, {"postprocess", &StageTimes::postprocess}, {"total", &StageTimes::total}};
+            nlohmann::json tj;
+            for (const auto& [name, field] : stages) {
+                std::cout << "  " << std::left << std::setw(14) << name << std::right << std::setw(10) << med(field)
+                          << std::setw(10) << p90(field) << "\n";
+                tj["median_ms"][name] = med(field);
+                tj["p90_ms"][name] = p90(field);
+            }
+            std::cout << "  effective     " << gflops << " GFLOP/s (backbone + head) = " << 100 * gflops / peak
+                      << "% of measured peak\n"
+                      << "  heap allocations during the " << frames << " timed frames: " << allocs << "\n\n";
+            tj["effective_gflops"] = gflops;
+            tj["heap_allocations"] = allocs;
+            if (backend.rfind("fpga", 0) == 0) tj["predicted_fpga"] = print_cycle_estimate(cfg, result, clock_mhz);
+            breport["tasks"][cfg.tasks[size_t(t)].name] = tj;
+            medians.back().emplace_back(med(&StageTimes::backbone), med(&StageTimes::head));
         }
-        auto med = [&](double StageTimes::*s) { return log.percentile(s, 0.5); };
-        auto p90 = [&](double StageTimes::*s) { return log.percentile(s, 0.9); };
-        const double net_ms = med(&StageTimes::backbone) + med(&StageTimes::head);
-        const double gflops = gflop / (net_ms / 1e3);
-        std::cout << "task " << cfg.tasks[size_t(t)].name << " (" << frames << " frames)\n"
-                  << "  stage          median ms    p90 ms\n";
-        const std::pair<const char*, double StageTimes::*> stages[] = {
-            {"preprocess", &StageTimes::preprocess}, {"backbone", &StageTimes::backbone},
-            {"head", &StageTimes::head}, {"postprocess", &StageTimes::postprocess}, {"total", &StageTimes::total}};
-        nlohmann::json tj;
-        for (const auto& [name, field] : stages) {
-            std::cout << "  " << std::left << std::setw(14) << name << std::right << std::setw(10) << med(field)
-                      << std::setw(10) << p90(field) << "\n";
-            tj["median_ms"][name] = med(field);
-            tj["p90_ms"][name] = p90(field);
-        }
-        std::cout << "  effective     " << gflops << " GFLOP/s (backbone + head) = " << 100 * gflops / peak
-                  << "% of measured peak\n"
-                  << "  heap allocations during the " << frames << " timed frames: " << allocs << "\n\n";
-        tj["effective_gflops"] = gflops;
-        tj["heap_allocations"] = allocs;
-        breport["tasks"][cfg.tasks[size_t(t)].name] = tj;
-        medians.back().emplace_back(med(&StageTimes::backbone), med(&StageTimes::head));
-    }
     }
     sampler.stop();
     attribution.flush(std::chrono::seconds(1), ignore);

@@ -56,12 +56,18 @@ struct HlsLinearUnit {
         static Wt wbuf[OUT16][IN16];
 #pragma HLS ARRAY_PARTITION variable = wbuf cyclic factor = 16 dim = 1
 #pragma HLS ARRAY_PARTITION variable = wbuf cyclic factor = 16 dim = 2
+        // One 256-bit word (16 weights of 16 bits) per cycle: the 16 reads of a step are consecutive,
+        // so HLS widens them into one burst beat, and the 16-way cyclic partition of dim 2 takes all
+        // 16 in the same cycle.
     load_weights:
-        for (int o = 0; o < OUT16; ++o)
-            for (int k = 0; k < IN16; ++k) {
+        for (int i = 0; i < OUT16 * (IN16 / 16); ++i) {
 #pragma HLS PIPELINE II = 1
-                wbuf[o][k] = from_bits<Wt>(layer.weights[size_t(o) * IN16 + k]);
+            const int o = i / (IN16 / 16), kt = (i % (IN16 / 16)) * 16;
+            for (int kk = 0; kk < 16; ++kk) {
+#pragma HLS UNROLL
+                wbuf[o][kt + kk] = from_bits<Wt>(layer.weights[size_t(o) * IN16 + kt + kk]);
             }
+        }
         Acc bias[OUT16];
         for (int o = 0; o < OUT16; ++o)
             bias[o] = layer.bias ? Acc(from_bits<typename L::bias_type>(layer.bias[o])) : Acc(0);
