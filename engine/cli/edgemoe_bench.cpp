@@ -75,7 +75,10 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
               << ", proj " << est.cycles_of("proj") / 1e6 << ", dense MLP "
               << (est.cycles_of("fc1") + est.cycles_of("fc2") - est.cycles_of("experts")) / 1e6 << ", experts "
               << est.cycles_of("experts") / 1e6 << ", norms " << est.cycles_of("norm") / 1e6 << " M cycles\n";
+    nlohmann::json stages = nlohmann::json::array();
+    for (const auto& st : est.stages) stages.push_back({{"stage", st.name}, {"cycles", st.cycles}, {"dram_bytes", st.dram_bytes}});
     return {{"clock_mhz", clock_mhz},
+            {"stages", stages},
             {"backbone_cycles", est.backbone_cycles},
             {"head_cycles", est.head_cycles},
             {"backbone_ms", est.ms(est.backbone_cycles, clock_mhz)},
