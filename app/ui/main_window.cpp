@@ -209,6 +209,8 @@ void MainWindow::build_ui() {
     expert_view_ = new ExpertView;
     block_combo_ = no_focus(new QComboBox);
     block_combo_->setStyleSheet(QStringLiteral("padding: 1px 8px;"));
+    // Wide enough for "MoE block 11" plus the arrow: the card's title would squeeze it otherwise.
+    block_combo_->setMinimumWidth(block_combo_->fontMetrics().horizontalAdvance(QStringLiteral("MoE block 11")) + 44);
     block_combo_->setToolTip(tr("Which MoE block's routing to show ([ and ])"));
     panels->addWidget(card(tr("Experts · routing per task"), expert_view_, block_combo_), 4);
     stats_view_ = new StatsView;

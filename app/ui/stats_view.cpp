@@ -63,9 +63,13 @@ void StatsTable::paintEvent(QPaintEvent*) {
     const QFont f = palette::font(px), fb = palette::font(px, QFont::DemiBold), fs = palette::font(std::min(px, 11));
     const QFontMetrics fm(f);
     const int line = std::min(fm.height() + 3, std::max(fm.height(), (height() - 8) / std::max(1, rows)));
-    const int label_w = fm.horizontalAdvance("postprocess  ") + 6;
     const int cols = streams_;
-    const int col_w = std::max(60, (width() - label_w) / std::max(1, cols));
+    // Columns wide enough for their (bold) backend names; the row labels give way first.
+    const QFontMetrics fmb(fb);
+    int head_w = 60;
+    for (int c = 0; c < cols; ++c) head_w = std::max(head_w, fmb.horizontalAdvance(head_[c]) + 10);
+    const int label_w = std::min(fm.horizontalAdvance("postprocess  ") + 6, std::max(40, width() - cols * head_w));
+    const int col_w = std::max(head_w, (width() - label_w) / std::max(1, cols));
     int y = 0;
     p.setFont(fb);
     for (int c = 0; c < cols; ++c) {
@@ -207,8 +211,13 @@ void LivePlot::paintEvent(QPaintEvent*) {
     }
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignLeft, tr("−%1 s").arg(int(window_s_)));
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignRight, tr("now"));
-    p.drawText(QRect(0, 0, width(), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter,
-               has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute"));
+    // The title gives way to the key at the right: measure the key first.
+    int key_w = 0;
+    for (int s = 0; s < streams_; ++s)
+        key_w += fm.horizontalAdvance(names_[s].isEmpty() ? QStringLiteral("—") : names_[s]) + 26;
+    const QString title = has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute");
+    p.drawText(QRect(0, 0, std::max(0, width() - key_w - 8), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter,
+               fm.elidedText(title, Qt::ElideRight, std::max(0, width() - key_w - 8)));
 
     // Series: latency solid, power dashed.
     p.setClipRect(plot.adjusted(-1, -1, 1, 1));
