@@ -44,8 +44,8 @@ constexpr size_t element_bytes(int arg) {
     return e == "uint8_t" ? 1 : e == "int16_t" ? 2 : 4;   // int32_t, int
 }
 
-// Elements of memory argument `arg` for kernel shape S with `images` frames per run. Only the
-// image and the head output grow with num_images: the kernel reuses its scratch per image.
+// Elements of memory argument `arg` for kernel shape S with `images` frames per run. The image,
+// the routing and the head output grow with num_images: the kernel reuses its scratch per image.
 template <class S>
 size_t arg_elements(int arg, int images) {
     using Z = edgemoe_hls::BufferSizes<S>;
@@ -65,7 +65,7 @@ size_t arg_elements(int arg, int images) {
     if (n == "stats") return Z::stats;
     if (n == "logits") return Z::logits;
     if (n == "queue" || n == "qscore") return Z::queue;
-    if (n == "routing") return Z::routing;
+    if (n == "routing") return Z::routing * k;
     if (n == "map_a" || n == "map_b") return Z::map;
     if (n == "out") return Z::out * k;
     throw std::logic_error("no buffer size for kernel argument '" + std::string(n) + "'");

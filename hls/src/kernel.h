@@ -68,7 +68,7 @@ struct KernelArgs {
     int32_t* logits;           // gate logits [N][E16]
     int32_t* queue;            // per-expert token queues [E][N*TOPK]
     int32_t* qscore;           // their gate probabilities
-    int32_t* routing;          // [MOE_BLOCKS][N][TOPK][2]: expert, probability (prob_t raw)
+    int32_t* routing;          // [num_images][MOE_BLOCKS][N][TOPK][2]: expert, probability (prob_t raw)
     int32_t* map_a;            // head feature maps
     int32_t* map_b;
     int32_t* out;              // head output [out_channels][IMG_H][IMG_W] per image
@@ -129,7 +129,8 @@ frames:
                 } else {
                     const int m = b / 2;
                     moe_layer<S>(lu, a.ln, a.gates + L::gate(m), w + k.w1, w + k.b1, w + k.w2, w + k.b2, a.logits,
-                                     a.queue, a.qscore, a.hidden, a.routing + size_t(m) * N * S::TOPK * 2, a.x);
+                                     a.queue, a.qscore, a.hidden,
+                                     a.routing + (size_t(img) * S::MOE_BLOCKS + m) * N * S::TOPK * 2, a.x);
                 }
                 if (stop(kAfterMlp)) return;
             }
