@@ -243,6 +243,33 @@ def train_script_resume_and_export_round_trip():
 
 
 @test
+def warm_start_from_an_exported_file():
+    # export a tiny model, load the file into a fresh training model: same outputs (F16 rounding)
+    model = tl.build_model("tiny", seed=3)
+    model.eval()
+    path = os.path.join(TMP, "warm.safetensors")
+    safetensors_io.save(path, tl.export_tensors(model), tl.make_file_config(model, "warm start test"), dtype="F16")
+    fresh = tl.build_model("tiny", seed=7)
+    fresh.eval()
+    x, _, _ = tiny_batch(2)
+    with torch.no_grad():
+        before = fresh(x, 1)
+        tl.load_file_weights(fresh, path)
+        a0, b0 = model(x, 0), fresh(x, 0)
+        a1, b1 = model(x, 1), fresh(x, 1)
+    assert float((a0.argmax(1) == b0.argmax(1)).float().mean()) > 0.99
+    assert torch.allclose(a1, b1, rtol=1e-2, atol=1e-2 * float(a1.abs().max()))
+    assert not torch.allclose(before, b1, rtol=1e-2, atol=1e-2 * float(a1.abs().max()))
+    # a file of another shape is refused with the file's name
+    other = tl.build_model("edgemoe", seed=0)
+    try:
+        tl.load_file_weights(other, path)
+        raise AssertionError("a tiny file loaded into the Edge-MoE model")
+    except ValueError as e:
+        assert "warm.safetensors" in str(e)
+
+
+@test
 def cache_round_trip():
     import make_cache
     out = os.path.join(TMP, "cache2")

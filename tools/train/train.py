@@ -53,6 +53,9 @@ def parse_args(argv=None):
     a("--runs-dir", default="/work/train-runs")
     a("--arch", default="edgemoe", choices=sorted(tl.ARCHS), help="'tiny' is for the tests")
     a("--resume", action="store_true", help="continue from <run>/last.pt (model, optimiser, schedule, data position)")
+    a("--init-from", default=None, metavar="FILE",
+      help="new run: start from the weights of a model file of our format (e.g. the shipped "
+           "resources/models/edgemoe-demo.safetensors) instead of random ones")
     a("--seed", type=int, default=0)
     # data
     a("--data", default="cache", choices=["cache", "live"],
@@ -312,6 +315,9 @@ def main(argv=None):
         torch.set_rng_state(ck["torch_rng"])
         for k in state:
             state[k] = ck[k]
+    elif args.init_from:
+        tl.load_file_weights(model, args.init_from)
+        log("weights from %s (warm start: fresh optimiser state)" % args.init_from)
     # the schedule counts training-step time only; validation takes a few % of a sitting
     schedule_seconds = 60.0 * (args.schedule_minutes or (ck["schedule_minutes"] if ck else 0.95 * args.minutes))
     n_params = sum(p.numel() for p in model.parameters())

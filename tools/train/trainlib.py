@@ -310,6 +310,30 @@ def export_tensors(model, depth_scale=DEPTH_SCALE):
     return sd
 
 
+def load_file_weights(model, path, depth_scale=DEPTH_SCALE):
+    """Warm start: the tensors of a model file of our format (e.g. the shipped demo model) into a
+    training model of the same shape, with the depth output scale taken back out of conv_4 (the
+    inverse of export_tensors). A float16 file is a fine starting point; the optimiser state is
+    not in a model file, so a warm-started run begins with fresh AdamW moments (use warmup)."""
+    import safetensors_io
+    tensors, _, _ = safetensors_io.load(path)
+    sd = model.state_dict()
+    missing = [k for k in sd if k not in tensors and not k.endswith("num_batches_tracked")]
+    extra = [k for k in tensors if k not in sd]
+    if missing or extra:
+        raise ValueError("%s: tensors do not match the model: missing %s, unexpected %s" % (path, missing, extra))
+    new = {}
+    for k, v in tensors.items():
+        t = torch.from_numpy(np.asarray(v, dtype=np.float32).copy())
+        if tuple(t.shape) != tuple(sd[k].shape):
+            raise ValueError("%s: tensor %s has shape %s, the model expects %s" % (path, k, tuple(t.shape),
+                                                                                  tuple(sd[k].shape)))
+        if k.startswith("decoders.depth.conv_4."):
+            t = t / depth_scale
+        new[k] = t.to(sd[k].device)
+    model.load_state_dict(new, strict=False)
+
+
 def make_file_config(model, description, name="edgemoe-demo", trained=True):
     return m3vit.make_config(model, name=name, description=description, trained=trained,
                              tasks=[SEMSEG_TASK, DEPTH_TASK])
@@ -318,4 +342,4 @@ def make_file_config(model, description, name="edgemoe-demo", trained=True):
 __all__ = ["ARCHS", "TASKS", "DEPTH_SCALE", "MAX_DEPTH", "SEMSEG_TASK", "DEPTH_TASK", "SKY",
            "build_model", "init_weights", "install_fast_moe", "moe_layers", "load_balance_loss",
            "model_load_balance_loss", "class_weights_from_freq", "semseg_loss", "depth_loss",
-           "load_cache", "to_batch", "augment", "export_tensors", "make_file_config"]
+           "load_cache", "to_batch", "augment", "export_tensors", "load_file_weights", "make_file_config"]
