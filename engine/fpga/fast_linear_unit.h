@@ -134,9 +134,11 @@ private:
     void run_few_rows(const Weights& w, int rows, Src& src, Sink& sink) {
         constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         Scratch& s = few_;
-        s.a.resize(size_t(rows) * IN16);
-        s.c.resize(size_t(rows) * OUT16);
-        s.exact.resize(size_t(rows));
+        // Sized for the most rows this path takes, so a longer expert queue later allocates nothing.
+        const size_t max_rows = size_t(kChunk) * size_t(threads_ - 1);
+        s.a.resize(max_rows * IN16);
+        s.c.resize(max_rows * OUT16);
+        s.exact.resize(max_rows);
         for (int i = 0; i < rows; ++i) s.exact[size_t(i)] = load_row<L>(w, src, i, s.a.data() + size_t(i) * IN16);
         // Blocks of 16 output columns (the GEMM's micro-tile) shared out over the threads.
         constexpr int kPairs = OUT16 / 16;
