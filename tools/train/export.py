@@ -149,11 +149,15 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path):
         a["val_count"]))
     w("| tasks per batch | every batch runs through the backbone once per task (task's own gates) and its head; "
       "the two losses' gradients are summed before the optimiser step |")
-    w("| losses | semseg: cross-entropy with class weights %s (frequency^-%g); depth: mean relative L1 "
-      "abs(p - g) / g on valid pixels (scale %g folded into conv_4), plus %g x the same on sky pixels towards 80 m; "
+    depth_kind = ("mean abs(log p - log g) + 0.1 x relative L1" if a.get("depth_loss", "rel") == "log"
+                  else "mean relative L1 abs(p - g) / g")
+    w("| losses | semseg: cross-entropy with class weights %s (frequency^-%g); depth: %s "
+      "on valid pixels (scale %g folded into conv_4), plus %g x relative L1 on sky pixels towards 80 m; "
       "MoE: Switch/GShard load-balancing loss E*sum f_e P_e per MoE block and task, weight %g |" % (
-          [round(v, 2) for v in ck.get("class_weights", [])], a["cw_power"], ck.get("depth_scale", tl.DEPTH_SCALE),
-          a["sky_weight"], a["lb_coef"]))
+          [round(v, 2) for v in ck.get("class_weights", [])], a["cw_power"], depth_kind,
+          ck.get("depth_scale", tl.DEPTH_SCALE), a["sky_weight"], a["lb_coef"]))
+    if a.get("init_from"):
+        w("| start | weights of %s (warm start) |" % a["init_from"])
     w("| optimiser | AdamW (0.9, 0.999), peak lr %g, weight decay %g (not on norms, biases, tokens, gates), "
       "%d warmup steps then cosine to %g x peak over %s; gradient clipping at %g |" % (
           a["lr"], a["wd"], a["warmup_steps"], a["min_lr_ratio"],
