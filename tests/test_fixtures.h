@@ -4,8 +4,10 @@
 #include <stdexcept>
 #include <string>
 
+#include <QString>
 #include <opencv2/core/mat.hpp>
 
+#include "edgemoe/error.h"
 #include "edgemoe/npy.h"
 
 namespace edgemoe::test {
@@ -22,6 +24,17 @@ inline cv::Mat load_image(const std::string& name) {
     cv::Mat img(int(a.shape[0]), int(a.shape[1]), CV_8UC3);
     std::memcpy(img.data, a.bytes.data(), a.bytes.size());
     return img;
+}
+
+// The message of the BackendError that f() throws, or empty when it throws none.
+template <class F>
+QString error_of(F&& f) {
+    try {
+        f();
+    } catch (const BackendError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
 }
 
 }  // namespace edgemoe::test

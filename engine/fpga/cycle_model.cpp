@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "attention.h"   // kAttentionQueries: the cycle model follows the kernel's own block size
+
 namespace edgemoe {
 namespace {
 
 constexpr double kBeatBytes = 32;    // one 256-bit AXI beat per cycle per port
-constexpr int kAttentionQueries = 4; // hls/src/attention.h kAttentionQueries
+using edgemoe_hls::kAttentionQueries;
 
 int ceil16(int v) { return (v + 15) / 16 * 16; }
 double beats(double bytes) { return std::ceil(bytes / kBeatBytes); }

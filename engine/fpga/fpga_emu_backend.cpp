@@ -50,12 +50,7 @@ public:
         if (image.type() != CV_8UC3 || image.rows != S::IMG_H || image.cols != S::IMG_W || !image.isContinuous())
             throw BackendError("fpga-emu: input must be a continuous CV_8UC3 image of the model's size");
         const int ch = c.tasks[size_t(task)].channels;
-        KernelArgs a = buffers_.args();
-        a.image = image.ptr<uint8_t>();
-        a.weights = packed_.weights.data();
-        a.gates = packed_.gates[size_t(task)].data();
-        a.head = packed_.heads[size_t(task)].data();
-        a.out_channels = ch;
+        KernelArgs a = buffers_.args(packed_, task, ch, image.ptr<uint8_t>());
 
         const auto t0 = Clock::now();
         a.stages = kBackbone;

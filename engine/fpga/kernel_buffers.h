@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fpga/packing.h"
 #include "kernel.h"
 
 namespace edgemoe::fpga {
@@ -36,6 +37,18 @@ struct KernelBuffers {
         a.map_a = map_a.data();
         a.map_b = map_b.data();
         a.out = out.data();
+        return a;
+    }
+
+    // The arguments for one frame of `image` (the model's size and channel order) and `task`: the
+    // buffers above plus the packed weights, with the task's own gates, head and output channels.
+    edgemoe_hls::KernelArgs args(const PackedWeights& packed, int task, int out_channels, const uint8_t* image) {
+        edgemoe_hls::KernelArgs a = args();
+        a.image = image;
+        a.weights = packed.weights.data();
+        a.gates = packed.gates[size_t(task)].data();
+        a.head = packed.heads[size_t(task)].data();
+        a.out_channels = out_channels;
         return a;
     }
 };

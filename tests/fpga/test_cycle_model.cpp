@@ -55,12 +55,7 @@ private slots:
         const cv::Mat image = test::load_image("tiny_input.npy");
         for (int task = 0; task < 2; ++task) {
             const int channels = model->config().tasks[size_t(task)].channels;
-            KernelArgs a = buf.args();
-            a.image = image.ptr<uint8_t>();
-            a.weights = packed.weights.data();
-            a.gates = packed.gates[size_t(task)].data();
-            a.head = packed.heads[size_t(task)].data();
-            a.out_channels = channels;
+            const KernelArgs a = buf.args(packed, task, channels, image.ptr<uint8_t>());
             CountingUnit counter;
             run_kernel<S>(a, counter);
             NetworkOutput out;

@@ -59,11 +59,7 @@ struct TinyKernel {
     cv::Mat image = load_image("tiny_input.npy");
 
     void run_to(int block, int step, int task = 0) {
-        KernelArgs a = buf.args();
-        a.image = image.ptr<uint8_t>();
-        a.weights = packed.weights.data();
-        a.gates = packed.gates[size_t(task)].data();
-        a.head = packed.heads[size_t(task)].data();
+        KernelArgs a = buf.args(packed, task, 1, image.ptr<uint8_t>());
         a.stages = kBackbone;
         a.debug_block = block;
         a.debug_step = step;

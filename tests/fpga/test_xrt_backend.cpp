@@ -95,15 +95,7 @@ const XrtBufferStats& buffer(const XrtCardStats& s, const std::string& name) {
     throw std::runtime_error("no buffer " + name);
 }
 
-template <class F>
-QString error_of(F&& f) {
-    try {
-        f();
-    } catch (const BackendError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
+using test::error_of;
 
 }  // namespace
 

@@ -29,6 +29,7 @@
 #include "fpga/xrt_buffer_plan.h"
 #include "fpga/xrt_native_device.h"
 #include "fpga/xrt_runtime_env.h"
+#include "test_fixtures.h"
 #include "xclbin_writer.h"
 
 using namespace edgemoe;
@@ -37,26 +38,11 @@ using edgemoe::test::XclbinSpec;
 
 namespace {
 
-std::string fixture(const std::string& n) { return std::string(EDGEMOE_FIXTURES) + "/" + n; }
+using edgemoe::test::error_of;
+using edgemoe::test::fixture;
+using edgemoe::test::load_image;
 const char* kMultiarch = "/usr/lib/x86_64-linux-gnu";
 using Tiny = edgemoe_hls::TinyShape;
-
-cv::Mat load_image(const std::string& name) {
-    const NpyArray a = read_npy(fixture(name));
-    cv::Mat img(int(a.shape[0]), int(a.shape[1]), CV_8UC3);
-    std::memcpy(img.data, a.bytes.data(), a.bytes.size());
-    return img;
-}
-
-template <class F>
-QString error_of(F&& f) {
-    try {
-        f();
-    } catch (const BackendError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 const XrtBufferStats& buffer(const XrtCardStats& s, const std::string& name) {
     for (const auto& b : s.buffers)
