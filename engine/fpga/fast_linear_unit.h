@@ -168,12 +168,9 @@ private:
         using Acc = typename L::acc_type;
         using Bias = typename L::bias_type;
         auto w = std::make_unique<Weights>();
-        std::vector<double> plain(size_t(L::OUT16) * L::IN16);
-        for (size_t i = 0; i < plain.size(); ++i) {
-            plain[i] = double(layer.weights[i]);
-            w->max_abs = std::max(w->max_abs, std::abs(plain[i]));
-        }
-        w->values = PanelWeights(plain.data(), L::OUT16, L::IN16);
+        for (size_t i = 0; i < size_t(L::OUT16) * L::IN16; ++i)
+            w->max_abs = std::max(w->max_abs, std::abs(double(layer.weights[i])));
+        w->values = PanelWeights(layer.weights, L::OUT16, L::IN16);
         w->bias.assign(size_t(L::OUT16), 0);
         if (layer.bias)
             for (int o = 0; o < L::OUT16; ++o)

@@ -24,10 +24,12 @@ public:
     static constexpr int kLanes = 8;   // doubles per panel row (one AVX-512 register)
 
     PanelWeights() = default;
-    // w: [out][in] row-major; out must be a multiple of 16 (the kernel pads layers to 16).
-    PanelWeights(const double* w, int out, int in) : out_(out), in_(in), data_(size_t(out) * size_t(in)) {
+    // w: [out][in] row-major (any arithmetic type, converted to double); out must be a multiple of
+    // 16 (the kernel pads layers to 16).
+    template <class T>
+    PanelWeights(const T* w, int out, int in) : out_(out), in_(in), data_(size_t(out) * size_t(in)) {
         for (int o = 0; o < out; ++o)
-            for (int k = 0; k < in; ++k) at(o, k) = w[size_t(o) * size_t(in) + size_t(k)];
+            for (int k = 0; k < in; ++k) at(o, k) = double(w[size_t(o) * size_t(in) + size_t(k)]);
     }
 
     int out() const { return out_; }
