@@ -71,7 +71,7 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
               << est.backbone_bytes / 1e6 << " MB\n"
               << "    head     " << est.head_cycles / 1e6 << " M cycles = " << est.ms(est.head_cycles, clock_mhz)
               << " ms, DRAM " << est.head_bytes / 1e6 << " MB\n"
-              << "    per part: qkv " << est.cycles_of("qkv") / 1e6 << ", attention " << est.attention_cycles / 1e6
+              << "    backbone by part: qkv " << est.cycles_of("qkv") / 1e6 << ", attention " << est.attention_cycles / 1e6
               << ", proj " << est.cycles_of("proj") / 1e6 << ", dense MLP "
               << (est.cycles_of("fc1") + est.cycles_of("fc2") - est.cycles_of("experts")) / 1e6 << ", experts "
               << est.cycles_of("experts") / 1e6 << ", norms " << est.cycles_of("norm") / 1e6 << " M cycles\n";

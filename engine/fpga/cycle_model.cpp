@@ -111,7 +111,7 @@ std::vector<int> expert_rows(const Sizes& s, const std::vector<ExpertRouting>& r
 double CycleEstimate::cycles_of(const std::string& part) const {
     double sum = 0;
     for (const auto& st : stages)
-        if (st.name.find(part) != std::string::npos) sum += st.cycles;
+        if (!st.head && st.name.find(part) != std::string::npos) sum += st.cycles;
     return sum;
 }
 
@@ -163,6 +163,7 @@ CycleEstimate estimate_kernel_cycles(const ModelConfig& config, const std::vecto
         w.linear("head conv_4", h * wd, s.head_c, s.max_out, ceil16(s.head_c), 4, false);
         w.upsample("head final resize", config.image_h, config.image_w, out_channels);
         for (size_t i = first; i < w.result.stages.size(); ++i) {
+            w.result.stages[i].head = true;
             w.result.head_cycles += w.result.stages[i].cycles;
             w.result.head_bytes += w.result.stages[i].dram_bytes;
         }

@@ -79,6 +79,11 @@ private slots:
         QVERIFY(est.attention_cycles > 0.25 * est.backbone_cycles && est.attention_cycles < 0.5 * est.backbone_cycles);
         QCOMPARE(est.head_cycles, 0.0);
         QCOMPARE(est.head_bytes, 0.0);
+        // The per-part sums are the backbone's: a head adds its own norm and convs elsewhere.
+        const CycleEstimate with_head = estimate_kernel_cycles(model->config(), {}, 7);
+        QVERIFY(with_head.head_cycles > 0);
+        QCOMPARE(with_head.cycles_of("norm"), est.cycles_of("norm"));
+        QCOMPARE(est.cycles_of("norm"), 2.0 * model->config().depth * model->config().num_tokens() * 2 * 192);
         QVERIFY(est.ms(est.backbone_cycles, 300) > 15 && est.ms(est.backbone_cycles, 300) < 35);
     }
 

@@ -24,6 +24,7 @@ struct StageCycles {
     std::string name;      // e.g. "block 3 attention", "head conv_2"
     double cycles = 0;
     double dram_bytes = 0;
+    bool head = false;     // part of the task head (else of the backbone)
 };
 
 struct CycleEstimate {
@@ -37,7 +38,7 @@ struct CycleEstimate {
     double linear_tile_steps = 0, weight_beats = 0;
 
     double ms(double cycles, double clock_mhz) const { return cycles / (clock_mhz * 1e3); }
-    // Sum of stages whose name contains `part` (e.g. "attention", "qkv", "experts").
+    // Sum of the backbone stages whose name contains `part` (e.g. "attention", "qkv", "experts").
     double cycles_of(const std::string& part) const;
 };
 
