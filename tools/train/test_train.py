@@ -25,6 +25,7 @@ import trainlib as tl  # noqa: E402
 import m3vit  # noqa: E402
 import safetensors_io  # noqa: E402
 from metrics import DepthMetric, SegMetric  # noqa: E402
+import resolution_bound  # noqa: E402
 
 TESTS = []
 TMP = tempfile.mkdtemp(prefix="edgemoe_train_test_")
@@ -143,6 +144,27 @@ def depth_metrics_known_values():
     dm.update(np.array([-1.0, 200.0]), np.array([0.2, 80.0]))  # clamped to 0.1 and 80
     d = dm.result()
     assert close(d["abs_rel"], (0.1 / 0.2 + 0.0) / 2) and close(d["delta1"], 0.5)
+
+
+@test
+def coarse_oracle_is_exact_at_full_resolution_and_loses_thin_things():
+    rng = np.random.default_rng(3)
+    cls = rng.integers(0, 7, (2, 32, 64)).astype(np.uint8)
+    depth = rng.uniform(1, 60, (2, 32, 64)).astype(np.float32)
+    depth[cls == 6] = 0                                   # sky: invalid
+    seg, dep = resolution_bound.score(cls, depth, 1)
+    assert close(seg["miou"], 1.0) and close(dep["delta1"], 1.0) and dep["abs_rel"] < 1e-5
+    # a 2-pixel pole (class 4) in a 16x16 cell of road (class 0) at 10 m in front of a wall at 40 m:
+    # at one token per 16 px the pole's area share is 1/8, so it is never the argmax
+    cls = np.zeros((1, 32, 64), np.uint8)
+    cls[0, :, 20:22] = 4
+    depth = np.full((1, 32, 64), 40.0, np.float32)
+    depth[0, :, 20:22] = 10.0
+    pc, pd = resolution_bound.coarse_oracle(cls, depth, 16)
+    assert (pc == 0).all()
+    assert pd[0, 5, 21] > 10.0 * 1.25                     # the pole's depth is blurred away
+    pc, pd2 = resolution_bound.coarse_oracle(cls, depth, 2)
+    assert (pc[0, :, 20:22] == 4).all() and pd2[0, 5, 21] < 0.6 * pd[0, 5, 21]
 
 
 # ---------------------------------------------------------------- model
