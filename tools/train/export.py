@@ -77,11 +77,29 @@ def check_round_trip(ck_model, ck, path, scenes):
     return agree, rel
 
 
+def earlier_training(card_path):
+    """The Training section of the model card of a warm start's source file (read before the export
+    overwrites it, when the run started from the shipped file), so the new card keeps the whole
+    history: that card's file row (size, sha256) and everything from its "## Training" heading to its
+    "## Limitations" heading, headings one level down. None when there is no such card."""
+    if not card_path or not os.path.exists(card_path):
+        return None
+    lines = open(card_path, encoding="utf-8").read().splitlines()
+    try:
+        start = lines.index("## Training")
+        end = lines.index("## Limitations")
+    except ValueError:
+        return None
+    file_row = next((ln for ln in lines if ln.startswith("| size |")), None)
+    body = [("#" + ln) if ln.startswith("#") else ln for ln in lines[start + 1:end]]
+    return {"file_row": file_row, "body": body}
+
+
 def fmt(v, digits=4):
     return "-" if v is None else ("%.*f" % (digits, v))
 
 
-def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path):
+def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path, earlier=None):
     a = ck["args"]
     size = os.path.getsize(model_path)
     sha = hashlib.sha256(open(model_path, "rb").read()).hexdigest()
@@ -95,7 +113,7 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path):
     w("# edgemoe-demo: model card")
     w("")
     w("`edgemoe-demo.safetensors` is the demo model of EdgeMoE Live: M³ViT in the exact Edge-MoE backbone")
-    w("shape with SETR-PUP heads of 64 channels, trained from scratch on the project's procedural street")
+    w("shape with SETR-PUP heads of 64 channels, trained from random weights on the project's procedural street")
     w("scenes (`tools/scenes`) for semantic segmentation (7 Cityscapes categories) and metric depth.")
     w("**Synthetic data only**: it has never seen a real photograph or Cityscapes; expect it to work on")
     w("the bundled sample video and similar renders, not on camera footage.")
@@ -188,6 +206,12 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path):
         w("")
         w("(* = partial epoch, at the end of a sitting.)")
         w("")
+    if earlier:
+        w("## Earlier training (the warm start's own card)")
+        w("")
+        w("This run started from `%s`, itself trained as follows. That file: %s" % (
+            a["init_from"], (earlier["file_row"] or "").strip("| ").replace(" |", ":", 1)))
+        lines.extend(earlier["body"])
     w("## Limitations")
     w("")
     w("- Trained and tested on synthetic renders only; no claim about real street images.")
@@ -215,6 +239,11 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     ckpt_path = a.checkpoint or os.path.join(a.run, "%s.pt" % a.which)
     model, ck = load_checkpoint(ckpt_path)
+    init_from = ck["args"].get("init_from")
+    # read before the export: a run warm-started from the shipped file overwrites it and its card
+    if init_from and not os.path.isabs(init_from):
+        init_from = os.path.join(tl.REPO, init_from)      # train.py runs from the repository root
+    earlier = earlier_training(os.path.splitext(init_from)[0] + ".md") if init_from else None
     config = export(model, ck, a.out, a.name)
     print("wrote %s (%d bytes) from %s, step %d" % (a.out, os.path.getsize(a.out), ckpt_path, ck["step"]))
     if a.no_eval:
@@ -233,7 +262,7 @@ def main(argv=None):
     with open(js, "w") as f:
         json.dump(out, f, indent=1)
     card = a.card or os.path.splitext(a.out)[0] + ".md"
-    write_card(card, ck, out, a.out, rt, "explicit" if a.checkpoint else a.which, ckpt_path)
+    write_card(card, ck, out, a.out, rt, "explicit" if a.checkpoint else a.which, ckpt_path, earlier)
     print("wrote %s and %s" % (js, card))
 
 

@@ -265,6 +265,21 @@ def train_script_resume_and_export_round_trip():
 
 
 @test
+def warm_start_card_keeps_the_earlier_training():
+    import export as export_script
+    card = os.path.join(TMP, "earlier.md")
+    with open(card, "w") as f:
+        f.write("# card\n\n## The file\n\n| size | 12 bytes (0.0 MB), sha256 `abc` |\n\n## Training\n\n"
+                "| progress | 7 optimiser steps |\n\n### Validation during training\n\n| 1 | 2 |\n\n"
+                "## Limitations\n\n- none\n")
+    e = export_script.earlier_training(card)
+    assert e["file_row"] == "| size | 12 bytes (0.0 MB), sha256 `abc` |"
+    assert "| progress | 7 optimiser steps |" in e["body"] and "#### Validation during training" in e["body"]
+    assert not any(ln.startswith("## ") or "Limitations" in ln for ln in e["body"])
+    assert export_script.earlier_training(os.path.join(TMP, "no-such-card.md")) is None
+
+
+@test
 def warm_start_from_an_exported_file():
     # export a tiny model, load the file into a fresh training model: same outputs (F16 rounding)
     model = tl.build_model("tiny", seed=3)
