@@ -292,7 +292,7 @@ private:
     // Larger image and output buffers for a batch (once: straight to the largest batch).
     void grow(Card& c, Slot& s, int images) {
         if (images <= s.capacity) return;
-        for (int arg : {kArgImage, kArgRouting, kArgOut}) {
+        for (int arg : {kArgImage, kArgX, kArgRouting, kArgOut}) {
             s.bo[size_t(arg)] = allocate(c, arg, kMaxBatch, std::string(kKernelArgs[arg].name) + "@batch");
             clear(c, s.bo[size_t(arg)]);
             s.run->set_buffer(arg, *s.bo[size_t(arg)].buf);
@@ -344,21 +344,19 @@ private:
         ++c.stats.runs_completed;
         c.stats.images += uint64_t(s.images);
 
-        // Read back: head outputs and routing of every image, the backbone of the run's last image
-        // (the kernel keeps one token buffer per run).
+        // Read back every image's head output and routing, and with capture_backbone its tokens
+        // (the kernel gives each frame of a run its own token buffer).
         const int ch = channels(s.task);
         const size_t per_image = size_t(ch) * S::IMG_H * S::IMG_W;
         from_device(c, s.bo[size_t(kArgOut)], size_t(s.images) * per_image * sizeof(int32_t));
         from_device(c, s.bo[size_t(kArgRouting)], size_t(s.images) * Z::routing * sizeof(int32_t));
-        if (capture_) from_device(c, s.bo[size_t(kArgX)], Z::x * sizeof(int32_t));
+        if (capture_) from_device(c, s.bo[size_t(kArgX)], size_t(s.images) * Z::x * sizeof(int32_t));
         const auto* out_raw = static_cast<const int32_t*>(s.bo[size_t(kArgOut)].buf->host());
         const auto* routing = static_cast<const int32_t*>(s.bo[size_t(kArgRouting)].buf->host());
         const auto* x = static_cast<const int32_t*>(s.bo[size_t(kArgX)].buf->host());
-        for (int i = 0; i < s.images; ++i) {
-            const bool last = i == s.images - 1;
-            read_back(out_raw + size_t(i) * per_image, routing + size_t(i) * Z::routing, last ? x : nullptr, s.task,
+        for (int i = 0; i < s.images; ++i)
+            read_back(out_raw + size_t(i) * per_image, routing + size_t(i) * Z::routing, x + size_t(i) * Z::x, s.task,
                       device_ms / s.images, outs[i]);
-        }
     }
 
     // Dequantisation exactly as fpga-emu's.

@@ -51,8 +51,7 @@ public:
     virtual void collect(NetworkOutput& out) = 0;
 
     // num_images batching: the frames are split over the cards, up to max_batch() per run; results in
-    // order, each with its own routing. The kernel keeps one token buffer per run, so with
-    // capture_backbone only the last frame of a run comes back with `backbone`.
+    // order, each with its own routing (and its own backbone, with capture_backbone).
     virtual int max_batch() const = 0;
     virtual void infer_batch(const std::vector<cv::Mat>& images, int task, std::vector<NetworkOutput>& outs) = 0;
 

@@ -45,7 +45,8 @@ constexpr size_t element_bytes(int arg) {
 }
 
 // Elements of memory argument `arg` for kernel shape S with `images` frames per run. The image,
-// the routing and the head output grow with num_images: the kernel reuses its scratch per image.
+// the tokens (each frame's backbone), the routing and the head output grow with num_images: the
+// kernel reuses the rest of its scratch per image.
 template <class S>
 size_t arg_elements(int arg, int images) {
     using Z = edgemoe_hls::BufferSizes<S>;
@@ -56,7 +57,7 @@ size_t arg_elements(int arg, int images) {
     if (n == "weights") return L::weights_size;
     if (n == "gates") return L::gates_size;
     if (n == "head") return L::head_size;
-    if (n == "x") return Z::x;
+    if (n == "x") return Z::x * k;
     if (n == "ln") return Z::ln;
     if (n == "qkv") return Z::qkv;
     if (n == "attn") return Z::attn;

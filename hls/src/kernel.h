@@ -58,7 +58,7 @@ struct KernelArgs {
     const int16_t* weights;    // one-time weights (WeightLayout)
     const int16_t* gates;      // the task's gate matrices: switching task = pointing here elsewhere
     const int16_t* head;       // the task's head weights
-    int32_t* x;                // tokens [N][D]: the backbone output
+    int32_t* x;                // tokens [num_images][N][D]: each frame's backbone output
     int32_t* ln;               // LayerNorm output [N][D]
     int32_t* qkv;              // [N][3D]
     int32_t* attn;             // attention output [N][D]
@@ -94,14 +94,18 @@ void run_kernel(const KernelArgs& a, LU& lu) {
 frames:
     for (int img = 0; img < a.num_images; ++img) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 16
+        // Each frame keeps its own token buffer (the rest of the scratch is reused per frame): the
+        // head reads it, and the host can read every frame's backbone of a batch, not just the last.
+        // It costs only DRAM space (N x D words a frame): the offset is one add to the master's base address.
+        int32_t* const x = a.x + size_t(img) * BufferSizes<S>::x;
         if (a.stages & kBackbone) {
-            patch_embed<S>(lu, a.image + img * BufferSizes<S>::image, w, a.x);
+            patch_embed<S>(lu, a.image + img * BufferSizes<S>::image, w, x);
         blocks:
             for (int b = 0; b < S::DEPTH; ++b) {
                 const typename L::Block k = L::block(b);
                 auto stop = [&](int step) { return a.debug_block == b && a.debug_step == step; };
 
-                layer_norm<D>(a.x, N, D, w + k.ln1_g, w + k.ln1_b, a.ln, D);
+                layer_norm<D>(x, N, D, w + k.ln1_g, w + k.ln1_b, a.ln, D);
                 if (stop(kAfterNorm1)) return;
                 {
                     RowSource<D> src{a.ln, D};
@@ -113,30 +117,30 @@ frames:
                 if (stop(kAfterAttention)) return;
                 {
                     RowSource<D> src{a.attn, D};
-                    ResidualSink<D> sink{a.x, D};
+                    ResidualSink<D> sink{x, D};
                     lu.run(Proj{w + k.proj_w, w + k.proj_b}, N, src, sink);
                 }
                 if (stop(kAfterProj)) return;
-                layer_norm<D>(a.x, N, D, w + k.ln2_g, w + k.ln2_b, a.ln, D);
+                layer_norm<D>(x, N, D, w + k.ln2_g, w + k.ln2_b, a.ln, D);
                 if (stop(kAfterNorm2)) return;
                 if (b % 2 == 0) {
                     RowSource<D> src{a.ln, D};
                     WriteSink<S::MLP, Epilogue::Gelu> to_hidden{a.hidden, S::MLP};
                     lu.run(Fc1{w + k.fc1_w, w + k.fc1_b}, N, src, to_hidden);
                     RowSource<S::MLP> from_hidden{a.hidden, S::MLP};
-                    ResidualSink<D> to_x{a.x, D};
+                    ResidualSink<D> to_x{x, D};
                     lu.run(Fc2{w + k.fc2_w, w + k.fc2_b}, N, from_hidden, to_x);
                 } else {
                     const int m = b / 2;
                     moe_layer<S>(lu, a.ln, a.gates + L::gate(m), w + k.w1, w + k.b1, w + k.w2, w + k.b2, a.logits,
                                      a.queue, a.qscore, a.hidden,
-                                     a.routing + (size_t(img) * S::MOE_BLOCKS + m) * N * S::TOPK * 2, a.x);
+                                     a.routing + (size_t(img) * S::MOE_BLOCKS + m) * N * S::TOPK * 2, x);
                 }
                 if (stop(kAfterMlp)) return;
             }
         }
         if (a.stages & kHead)
-            pup_head<S>(lu, a.x, a.head, a.out_channels, a.map_a, a.map_b,
+            pup_head<S>(lu, x, a.head, a.out_channels, a.map_a, a.map_b,
                             a.out + size_t(img) * a.out_channels * S::IMG_H * S::IMG_W);
     }
 }

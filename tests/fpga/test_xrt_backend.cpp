@@ -69,9 +69,8 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-// Bit-identical outputs and routing; the backbone only where `got` has it (batched frames other
-// than a run's last come back without).
-void expect_same(const NetworkOutput& got, const NetworkOutput& want, bool with_backbone = true) {
+// Bit-identical outputs, routing and backbone (the backends here capture it).
+void expect_same(const NetworkOutput& got, const NetworkOutput& want) {
     QCOMPARE(got.task, want.task);
     QCOMPARE(got.channels, want.channels);
     QCOMPARE(got.height, want.height);
@@ -83,10 +82,8 @@ void expect_same(const NetworkOutput& got, const NetworkOutput& want, bool with_
         QVERIFY(got.routing[k].expert == want.routing[k].expert);
         QVERIFY(same_bits(got.routing[k].weight, want.routing[k].weight));
     }
-    if (with_backbone)
-        QVERIFY(same_bits(got.backbone, want.backbone));
-    else
-        QVERIFY(got.backbone.empty());
+    QVERIFY(!got.backbone.empty());
+    QVERIFY(same_bits(got.backbone, want.backbone));
 }
 
 const XrtBufferStats& buffer(const XrtCardStats& s, const std::string& name) {
@@ -274,8 +271,8 @@ private slots:
         QCOMPARE(st.buffers.size(), size_t(1 + 2 * 2 + 2 * memory_args));
     }
 
-    // num_images: one run per card; outputs and routing per frame as single runs give them, the
-    // backbone for the last frame of each run only (the kernel keeps one token buffer per run).
+    // num_images: one run per card; outputs, routing and backbone per frame as single runs give them
+    // (each frame of a run has its own token buffer).
     void batch_matches_single_frames() {
         auto m = Model::load(fixture("tiny.safetensors"));
         auto ref = emu(m);
@@ -290,9 +287,8 @@ private slots:
         QCOMPARE(o.log->last_num_images.load(), 3);
         QCOMPARE(o.log->runs_executed.load(), 1);
         QCOMPARE(got.size(), size_t(3));
-        expect_same(got[0], want[0], false);
-        expect_same(got[1], want[1], false);
-        expect_same(got[2], want[2], true);
+        for (size_t i = 0; i < batch.size(); ++i) expect_same(got[i], want[i]);
+        QVERIFY(!same_bits(got[0].backbone, got[1].backbone));   // two different pictures, two backbones
         // Single frames still work after the batch buffers grew.
         NetworkOutput one;
         b->infer(imgs[1], 0, one);
