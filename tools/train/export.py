@@ -198,7 +198,9 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path, earli
         w("")
         w("| epoch | step | images | train min | seg loss | depth loss | val mIoU | val AbsRel | val delta1 |")
         w("|---|---|---|---|---|---|---|---|---|")
-        rows = hist if len(hist) <= 20 else hist[:: max(1, len(hist) // 20)] + [hist[-1]]
+        rows = hist if len(hist) <= 20 else hist[:: max(1, len(hist) // 20)]
+        if rows[-1] is not hist[-1]:
+            rows = rows + [hist[-1]]
         for r in rows:
             w("| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["epoch"], "*" if r.get("partial") else "", r["step"], r["images"], r["train_min"],
@@ -209,8 +211,8 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path, earli
     if earlier:
         w("## Earlier training (the warm start's own card)")
         w("")
-        w("This run started from `%s`, itself trained as follows. That file: %s" % (
-            a["init_from"], (earlier["file_row"] or "").strip("| ").replace(" |", ":", 1)))
+        size_cell = (earlier["file_row"] or "| size | unknown |").strip("| ").split(" | ", 1)[-1]
+        w("This run started from `%s`, itself trained as follows (that file: %s)." % (a["init_from"], size_cell))
         lines.extend(earlier["body"])
     w("## Limitations")
     w("")
