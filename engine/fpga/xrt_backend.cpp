@@ -289,7 +289,8 @@ private:
         to_device(c, bo, bo.buf->bytes());
     }
 
-    // Larger image and output buffers for a batch (once: straight to the largest batch).
+    // Larger per-frame buffers (image, tokens, routing, output) for a batch (once: straight to the
+    // largest batch).
     void grow(Card& c, Slot& s, int images) {
         if (images <= s.capacity) return;
         for (int arg : {kArgImage, kArgX, kArgRouting, kArgOut}) {
@@ -366,11 +367,8 @@ private:
         // The device ran backbone and head in one run: the whole device time is reported as backbone.
         out.backbone_ms = device_ms;
         out.head_ms = 0;
-        if (routing)
-            decode_routing<S>(routing, out);
-        else
-            out.routing.clear();
-        if (capture_ && x)
+        decode_routing<S>(routing, out);
+        if (capture_)
             decode_backbone<S>(x, out);
         else
             out.backbone.clear();

@@ -33,8 +33,9 @@ for p in (HERE, REPO):
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from evaluate import render_set  # noqa: E402
 from metrics import DepthMetric, SegMetric  # noqa: E402
-from tools.scenes import MAX_DEPTH, NUM_CLASSES  # noqa: E402
+from tools.scenes import CLASS_NAMES, MAX_DEPTH, NUM_CLASSES  # noqa: E402
 
 
 def _down_up(x, factor):
@@ -67,8 +68,6 @@ def score(classes, depth, factor, batch=25):
 
 
 def main(argv=None):
-    from evaluate import render_set    # renders with the scene generator (imports it lazily)
-    from tools.scenes import CLASS_NAMES
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="test")
     ap.add_argument("--count", type=int, default=100, help="scenes: the first COUNT seeds of the split")

@@ -80,7 +80,7 @@ def check_round_trip(ck_model, ck, path, scenes):
 def earlier_training(card_path):
     """The Training section of the model card of a warm start's source file (read before the export
     overwrites it, when the run started from the shipped file), so the new card keeps the whole
-    history: that card's file row (size, sha256) and everything from its "## Training" heading to its
+    history: that card's file size and sha256, and everything from its "## Training" heading to its
     "## Limitations" heading, headings one level down. None when there is no such card."""
     if not card_path or not os.path.exists(card_path):
         return None
@@ -90,9 +90,9 @@ def earlier_training(card_path):
         end = lines.index("## Limitations")
     except ValueError:
         return None
-    file_row = next((ln for ln in lines if ln.startswith("| size |")), None)
+    size_row = next((ln for ln in lines if ln.startswith("| size | ")), "| size | unknown |")
     body = [("#" + ln) if ln.startswith("#") else ln for ln in lines[start + 1:end]]
-    return {"file_row": file_row, "body": body}
+    return {"file": size_row[len("| size | "):].rstrip(" |"), "body": body}
 
 
 def fmt(v, digits=4):
@@ -211,8 +211,7 @@ def write_card(path, ck, ev_res, model_path, round_trip, which, ckpt_path, earli
     if earlier:
         w("## Earlier training (the warm start's own card)")
         w("")
-        size_cell = (earlier["file_row"] or "| size | unknown |").strip("| ").split(" | ", 1)[-1]
-        w("This run started from `%s`, itself trained as follows (that file: %s)." % (a["init_from"], size_cell))
+        w("This run started from `%s`, itself trained as follows (that file: %s)." % (a["init_from"], earlier["file"]))
         lines.extend(earlier["body"])
     w("## Limitations")
     w("")

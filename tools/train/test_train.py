@@ -273,7 +273,7 @@ def warm_start_card_keeps_the_earlier_training():
                 "| progress | 7 optimiser steps |\n\n### Validation during training\n\n| 1 | 2 |\n\n"
                 "## Limitations\n\n- none\n")
     e = export_script.earlier_training(card)
-    assert e["file_row"] == "| size | 12 bytes (0.0 MB), sha256 `abc` |"
+    assert e["file"] == "12 bytes (0.0 MB), sha256 `abc`"
     assert "| progress | 7 optimiser steps |" in e["body"] and "#### Validation during training" in e["body"]
     assert not any(ln.startswith("## ") or "Limitations" in ln for ln in e["body"])
     assert export_script.earlier_training(os.path.join(TMP, "no-such-card.md")) is None
