@@ -157,9 +157,9 @@ private:
 #else
             const size_t th = 0;
 #endif
-            float* xe = expert_in_.data() + th * N * D;
-            float* he = expert_hidden_.data() + th * N * He;
-            float* ye = expert_out_.data() + th * N * D;
+            float* xe = expert_in_.data() + th * thread_slot(size_t(N) * D);
+            float* he = expert_hidden_.data() + th * thread_slot(size_t(N) * He);
+            float* ye = expert_out_.data() + th * thread_slot(size_t(N) * D);
             const int* q = queue_.data() + size_t(e) * N;
             for (int r = 0; r < count; ++r)
                 std::copy_n(xn_.data() + size_t(q[r] / K) * D, D, xe + size_t(r) * D);
@@ -273,16 +273,16 @@ private:
         tmp_.resize(N * D);
         attn_.resize(N * D);
         qkv_.resize(N * 3 * D);
-        scores_.resize(T * N * N);
+        scores_.resize(T * thread_slot(N * N));
         hidden_.resize(N * size_t(std::max(c_.mlp_hidden, 1)));
         gate_.resize(N * E);
         topk_.resize(K);
         expert_count_.resize(E);
         queue_.resize(E * N);
         active_.reserve(E);
-        expert_in_.resize(T * N * D);
-        expert_hidden_.resize(T * N * size_t(std::max(c_.expert_hidden, 1)));
-        expert_out_.resize(T * N * D);
+        expert_in_.resize(T * thread_slot(N * D));
+        expert_hidden_.resize(T * thread_slot(N * size_t(std::max(c_.expert_hidden, 1))));
+        expert_out_.resize(T * thread_slot(N * D));
         slot_out_.resize(N * K * D);
 
         // Head buffers at the largest map (after three doublings), padded by one pixel all round + 2 spare.

@@ -91,7 +91,7 @@ void attention(const float* qkv, int n, int d, int heads, float scale, float* ou
         const int rows = r1 - r0;
         float* s = scores;
 #ifdef _OPENMP
-        s += size_t(omp_get_thread_num()) * n * n;
+        s += size_t(omp_get_thread_num()) * thread_slot(size_t(n) * n);
 #endif
         ConstMatMap q(qkv + size_t(r0) * ld + h * hd, rows, hd, Stride(ld));
         ConstMatMap k(qkv + d + h * hd, n, hd, Stride(ld));

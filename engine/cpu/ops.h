@@ -24,8 +24,15 @@ void softmax_rows(float* x, int rows, int cols, int ld);
 // Indices of the k largest values of v[0..n), largest first; equal values go to the lower index.
 void top_k(const float* v, int n, int k, int* index);
 
+// Floats of one thread's slot in a per-thread scratch buffer of `floats` floats a thread: rounded up
+// to 64 bytes, so every slot of a 64-byte-aligned buffer is aligned alike. Eigen's code path, and so
+// the order of its sums, depends on alignment; with slots aligned alike a work item gives the same
+// bits whichever thread runs it (dynamic schedules hand items to threads differently each frame).
+inline size_t thread_slot(size_t floats) { return (floats + 15) / 16 * 16; }
+
 // Multi-head self-attention core on a packed qkv [n x 3d] (Q | K | V, head h = dims h*hd..):
-// out[n x d] = concat_h softmax(Q_h K_h^T * scale) V_h. `scores` is scratch of threads * n * n floats.
+// out[n x d] = concat_h softmax(Q_h K_h^T * scale) V_h. `scores` is scratch of threads slots of
+// thread_slot(n * n) floats.
 void attention(const float* qkv, int n, int d, int heads, float scale, float* out, float* scores,
                int threads);
 
