@@ -91,7 +91,7 @@ private slots:
         const int n = 37, d = 12, heads = 3, hd = 4;
         std::mt19937 rng(1);
         std::normal_distribution<float> nd;
-        std::vector<float> qkv(size_t(n) * 3 * d), out(size_t(n) * d), scores(2 * n * n);
+        std::vector<float> qkv(size_t(n) * 3 * d), out(size_t(n) * d), scores(2 * thread_slot(size_t(n) * n));
         for (float& v : qkv) v = nd(rng);
         attention(qkv.data(), n, d, heads, 0.5f, out.data(), scores.data(), 2);
         for (int h = 0; h < heads; ++h)
