@@ -31,7 +31,9 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --input SPEC     frame source (default: bundled sample video; a synthetic frame if none)
   --task NAME      task to time (default: every task in turn)
   --backend LIST   backend, or several separated by commas, timed in turn in this one run with
-                   the ratio of each to the first printed (default: cpu)
+                   the ratio of each to the first printed (default: cpu); fpga-emu@KERNEL picks
+                   the emulator's GEMM kernel (avx512, avx2, baseline) for that entry
+  --emu-gemm NAME  fpga-emu's GEMM kernel for entries without @ (default: the fastest this CPU runs)
   --threads N      worker threads (default: all cores)
   --frames N       timed frames per task (default: 30)
   --warmup N       untimed frames first (default: 3)
@@ -91,7 +93,7 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
-                          "--sysfs-root", "--clock-mhz"});
+                          "--sysfs-root", "--clock-mhz", "--emu-gemm"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -102,6 +104,7 @@ int run(int argc, char** argv) {
     BackendOptions opts;
     opts.threads = int(args.get_int("--threads", 0));
     if (opts.threads <= 0) opts.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    opts.emu_gemm = args.get("--emu-gemm");
     std::vector<std::string> backends;
     {
         std::string list = args.get("--backend", "cpu"), item;
@@ -150,7 +153,11 @@ int run(int argc, char** argv) {
     // median backbone and head ms per backend and task, for the ratios at the end
     std::vector<std::vector<std::pair<double, double>>> medians;
     for (const std::string& backend : backends) {
-        FrameRunner runner(model, create_backend(backend, model, opts));
+        // "fpga-emu@avx2": the backend's name, and the emulator's GEMM kernel for this entry.
+        const size_t at = backend.find('@');
+        BackendOptions entry = opts;
+        if (at != std::string::npos) entry.emu_gemm = backend.substr(at + 1);
+        FrameRunner runner(model, create_backend(backend.substr(0, at), model, entry));
         std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
         nlohmann::json& breport = report["backends"][backend];
         breport["description"] = runner.backend().description();
@@ -198,6 +205,14 @@ int run(int argc, char** argv) {
             breport["tasks"][cfg.tasks[size_t(t)].name] = tj;
             medians.back().emplace_back(med(&StageTimes::backbone), med(&StageTimes::head));
         }
+        // What the backend counted (e.g. fpga-emu's rows on the exact integer path): a slow figure
+        // explains itself.
+        for (const BackendCounter& c : runner.backend().counters()) {
+            std::cout << "  counter       " << c.name << ": " << std::setprecision(0) << c.value << std::setprecision(2)
+                      << "\n";
+            breport["counters"][c.name] = c.value;
+        }
+        std::cout << "\n";
     }
     sampler.stop();
     attribution.flush(std::chrono::seconds(1), ignore);

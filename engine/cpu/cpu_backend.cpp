@@ -47,7 +47,9 @@ public:
 
     std::string name() const override { return "cpu"; }
     std::string description() const override {
-        return "CPU float32 reference (Eigen GEMM, " + std::to_string(threads_) + " threads)";
+        // Eigen's vector code is fixed when the engine is compiled (-march), not chosen at run time.
+        return "CPU float32 reference (Eigen GEMM, " + std::string(Eigen::SimdInstructionSetsInUse()) + ", " +
+               std::to_string(threads_) + " threads)";
     }
 
     void infer(const cv::Mat& image, int task, NetworkOutput& out) override {

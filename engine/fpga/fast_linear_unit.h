@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #ifdef _OPENMP
@@ -27,7 +28,11 @@ namespace edgemoe::fpga {
 
 class FastLinearUnit {
 public:
-    explicit FastLinearUnit(int threads) : threads_(threads > 0 ? threads : 1), scratch_(size_t(threads_)) {}
+    // kernel: the panel GEMM's micro-kernel ("" = the fastest this CPU runs; see panel_gemm.h).
+    explicit FastLinearUnit(int threads, const std::string& kernel = {})
+        : threads_(threads > 0 ? threads : 1), kernel_(panel_gemm_kernel(kernel)), scratch_(size_t(threads_)) {}
+
+    const PanelGemmKernel& kernel() const { return kernel_; }
 
     // Independent kernel work items (attention heads) on the emulator's threads: they write disjoint
     // memory, so the result is the same as the hardware's sequential order.
@@ -37,13 +42,16 @@ public:
         for (int i = 0; i < n; ++i) f(i);
     }
 
-    // Rows that had to take the exact integer path (the 2^53 bound failed), since construction.
+    // Rows that had to take the exact integer path (the 2^53 bound failed), and all rows, since
+    // construction: a slow emulator explains itself with these.
     long slow_rows() const { return slow_rows_; }
+    long rows() const { return rows_; }
 
     template <class L, class Src, class Sink>
     void run(const L& layer, int rows, Src& src, Sink& sink) {
         const Weights& w = weights<L>(layer);
         const int chunks = (rows + kChunk - 1) / kChunk;
+        rows_ += rows;
         if (chunks < threads_)
             run_few_rows<L>(w, rows, src, sink);
         else
@@ -170,7 +178,7 @@ private:
         auto w = std::make_unique<Weights>();
         for (size_t i = 0; i < size_t(L::OUT16) * L::IN16; ++i)
             w->max_abs = std::max(w->max_abs, std::abs(double(layer.weights[i])));
-        w->values = PanelWeights(layer.weights, L::OUT16, L::IN16);
+        w->values = PanelWeights(layer.weights, L::OUT16, L::IN16, kernel_);
         w->bias.assign(size_t(L::OUT16), 0);
         if (layer.bias)
             for (int o = 0; o < L::OUT16; ++o)
@@ -180,10 +188,12 @@ private:
     }
 
     int threads_;
+    const PanelGemmKernel& kernel_;
     std::vector<Scratch> scratch_;   // one per thread (row split)
     Scratch few_;                    // the column split's rows, shared by the threads
     std::map<const int16_t*, std::unique_ptr<Weights>> cache_;
     long slow_rows_ = 0;
+    long rows_ = 0;
 };
 
 }  // namespace edgemoe::fpga

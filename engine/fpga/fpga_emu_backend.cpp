@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include "edgemoe/error.h"
@@ -31,14 +32,14 @@ public:
           packed_(pack<S>(*model_)),
           capture_(options.capture_backbone),
           exact_unit_(options.emu_kernel_linear_unit),
-          fast_(options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()))) {
+          fast_(make_fast_unit(options)) {
         prepare_moe_weights();
     }
 
     std::string name() const override { return "fpga-emu"; }
     std::string description() const override {
         std::string d = "FPGA kernel C-simulation (hls/ source under g++, bit-accurate fixed point";
-        d += exact_unit_ ? ", kernel's own linear unit)" : ", exact double-GEMM linear unit)";
+        d += exact_unit_ ? ", kernel's own linear unit)" : ", exact double-GEMM linear unit, " + describe(fast_.kernel()) + ")";
         if (packed_.saturated)
             d += "; " + std::to_string(packed_.saturated) + " weights saturated (most in " + packed_.worst + ")";
         return d;
@@ -66,7 +67,22 @@ public:
         if (capture_) decode_backbone<S>(buffers_.x.data(), out);
     }
 
+    std::vector<BackendCounter> counters() const override {
+        if (exact_unit_) return {};
+        return {{"linear-unit rows", double(fast_.rows())},
+                {"rows on the exact integer path (2^53 bound failed)", double(fast_.slow_rows())}};
+    }
+
 private:
+    static FastLinearUnit make_fast_unit(const BackendOptions& o) {
+        const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        try {
+            return FastLinearUnit(threads, o.emu_gemm);
+        } catch (const std::invalid_argument& e) {
+            throw BackendError(std::string("fpga-emu: ") + e.what());
+        }
+    }
+
     // The fast unit converts a layer's weights at first use; the router may pick an expert for the
     // first time after hundreds of frames, so every gate and expert is converted here instead.
     void prepare_moe_weights() {

@@ -17,6 +17,7 @@
 #include "fpga/fpga_emu_backend.h"
 #include "fpga/kernel_buffers.h"
 #include "fpga/packing.h"
+#include "fpga/panel_gemm.h"
 #include "kernel.h"
 
 using namespace edgemoe;
@@ -76,21 +77,30 @@ constexpr int N = TinyShape::N, D = TinyShape::D;
 class TestFpgaEmu : public QObject {
     Q_OBJECT
 private slots:
+    // Every GEMM kernel this CPU runs (fpga/panel_gemm.h), on both shapes.
     void fast_linear_unit_is_bit_identical_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("input");
-        QTest::newRow("tiny") << QString::fromStdString(fixture("tiny.safetensors")) << "tiny_input.npy";
-        QTest::newRow("edge-moe shape") << QString::fromStdString(kUntrained) << "untrained_input.npy";
+        QTest::addColumn<QString>("gemm");
+        for (const fpga::PanelGemmKernel* k : fpga::panel_gemm_kernels()) {
+            QTest::addRow("tiny, %s", k->name) << QString::fromStdString(fixture("tiny.safetensors")) << "tiny_input.npy"
+                                               << k->name;
+            QTest::addRow("edge-moe shape, %s", k->name) << QString::fromStdString(kUntrained) << "untrained_input.npy"
+                                                         << k->name;
+        }
     }
     void fast_linear_unit_is_bit_identical() {
         QFETCH(QString, model);
         QFETCH(QString, input);
+        QFETCH(QString, gemm);
         auto m = Model::load(model.toStdString());
         BackendOptions fast, exact;
         fast.capture_backbone = exact.capture_backbone = true;
+        fast.emu_gemm = gemm.toStdString();
         exact.emu_kernel_linear_unit = true;
         auto f = create_backend("fpga-emu", m, fast);
         auto e = create_backend("fpga-emu", m, exact);
+        QVERIFY2(f->description().find(gemm.toStdString() + ":") != std::string::npos, f->description().c_str());
         const cv::Mat img = load_image(input.toStdString());
         for (int t = 0; t < 2; ++t) {
             NetworkOutput a, b;
@@ -312,6 +322,32 @@ private slots:
             QVERIFY(rel <= max_backbone_rel_rmse);
             QCOMPARE(f.routing.size(), c.routing.size());
         }
+    }
+
+    void unknown_gemm_kernel_is_refused_by_name() {
+        auto m = Model::load(fixture("tiny.safetensors"));
+        BackendOptions o;
+        o.emu_gemm = "avx1024";
+        try {
+            create_backend("fpga-emu", m, o);
+            QFAIL("an unknown GEMM kernel was accepted");
+        } catch (const BackendError& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.find("avx1024") != std::string::npos && what.find("baseline") != std::string::npos, e.what());
+        }
+    }
+
+    // The counters the benchmark prints: every linear-unit row is counted, and on these models none
+    // needs the exact integer fallback.
+    void counts_its_rows() {
+        auto m = Model::load(fixture("tiny.safetensors"));
+        auto b = create_backend("fpga-emu", m);
+        NetworkOutput out;
+        b->infer(load_image("tiny_input.npy"), 0, out);
+        const auto c = b->counters();
+        QCOMPARE(c.size(), size_t(2));
+        QVERIFY(c[0].value > 0);
+        QCOMPARE(c[1].value, 0.0);
     }
 
     void refuses_other_shapes() {

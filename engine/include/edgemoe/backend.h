@@ -20,6 +20,15 @@ struct BackendOptions {
     std::string device;         // fpga: device index or PCIe BDF
     bool capture_backbone = false;  // also return the backbone output (tests, layer checks)
     bool emu_kernel_linear_unit = false;  // fpga-emu: use the kernel's own (slow) linear unit code
+    std::string emu_gemm;       // fpga-emu: the exact GEMM's micro-kernel ("avx512", "avx2", "baseline";
+                                // empty = the fastest this CPU runs)
+};
+
+// A figure a backend counts while it runs, for benchmarks and diagnostics: why a run is as fast or as
+// slow as it is (e.g. fpga-emu's rows that left the fast GEMM for the exact integer path).
+struct BackendCounter {
+    std::string name;
+    double value = 0;
 };
 
 class Backend {
@@ -32,6 +41,8 @@ public:
     // image: CV_8UC3, exactly the model's input size, in the model's channel order.
     // Fills `out`, reusing its storage; must not allocate per frame after the first.
     virtual void infer(const cv::Mat& image, int task, NetworkOutput& out) = 0;
+    // Totals since construction; none by default. Not for the per-frame path (it allocates).
+    virtual std::vector<BackendCounter> counters() const { return {}; }
 };
 
 struct BackendInfo {
