@@ -50,6 +50,13 @@ constexpr T wrap(T v) {
     constexpr int bits = int(sizeof(T) * 8);
     if constexpr (W >= bits) {
         return v;
+    } else if constexpr (S && (W == 8 || W == 16 || W == 32)) {
+        // The same bits as the shifts below (conversion to a narrower integer is modular in g++ and
+        // Clang, and in every C++20 compiler), but spelled as the sign extension it is: g++ then
+        // vectorises a product of two such values as a 32x32->64 widening multiply (AVX2 vpmuldq)
+        // instead of emulating a 64x64 one. Only the emulator's speed changes.
+        using N = std::conditional_t<W == 8, int8_t, std::conditional_t<W == 16, int16_t, int32_t>>;
+        return T(N(v));
     } else if constexpr (S) {
         using U = unsigned_t<T>;
         return T(U(v) << (bits - W)) >> (bits - W);
