@@ -148,8 +148,10 @@ public:
         const double q_trips = qb * ch, step_trips = double(s.n) * ch;
         const PortBytes q_bytes = on(kQkv, qb * s.hd * 4.0), scores = on(kScores, qb * (s.n + 2) * 4.0),
                         out_bytes = on(kAttn, qb * s.hd * 4.0);
+        // + the key and value windows' fill before each pass ((QB - 1) rows of HD/lanes beats).
+        const double window_fill = 2.0 * (qb - 1) * ch;
         const double per_group = loop(q_trips, q_bytes * units) + loop(step_trips, scores * units) + step_trips +
-                                 loop(q_trips, out_bytes * units);
+                                 loop(q_trips, out_bytes * units) + window_fill;
         const double items = double(s.heads) * blocks;
         trips(hls::kLoopKvLoad, kv_trips);
         trips(hls::kLoopQLoad, items * q_trips);

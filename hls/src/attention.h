@@ -21,9 +21,11 @@
 // reordering comes from there. That moves the bound from the port to the multipliers, so the
 // work is widened twice: each query multiplies kAttentionLanes head columns per cycle (a key step
 // is HD/16 = 4 cycles), and kAttentionUnits (2) query blocks run side by side. Because a query's
-// key order depends only on its position in its 4-query block, every unit walks the same key at
-// the same step: the units share one K/V read per cycle, so the on-chip bandwidth stays that of one
-// block, which is the paper's constant-bandwidth argument moved on chip. The block size stays 4:
+// key order depends only on its position in its 4-query block, every unit walks the same keys at
+// the same step. A unit keeps its block's 4 keys in a window that shifts by one key row a step, so
+// it reads one K (or V) row beat per cycle from the K/V memory: two units are the two ports of its
+// BRAMs, the on-chip bandwidth per unit is that of one block, which is the paper's
+// constant-bandwidth argument moved on chip. The block size stays 4:
 // it fixes the order in which the online softmax sees the scores, hence the output bits. Scores
 // stay on chip for A.V (a QB x N buffer per unit); they are also written to `scores` for the host
 // to inspect, a write stream the 128-bit port absorbs in the shadow of the block's compute.
@@ -80,12 +82,24 @@ load_q:
     OnlineSoftmax sm[QB];
     acc_qk_t acc_qk[QB];
 #pragma HLS ARRAY_PARTITION variable = acc_qk complete
+    // The key window: win[j] holds key (t + j) mod N, the key row j of the block uses at step t. Each
+    // step shifts it by one row, L columns per cycle, and reads ONE new key row beat from the K
+    // memory: one read per cycle per unit, which two units share as the BRAMs' two ports.
+    int32_t win[QB][HD];
+#pragma HLS ARRAY_PARTITION variable = win complete dim = 0
+    for (int j = 1; j < QB; ++j)
+        for (int c = 0; c < HD; ++c) win[j][c] = kv.k[(j - 1) % N][c_head + c];
     // Q.K^T: step t, row j uses key (t + j) mod N, L columns per cycle.
 qk_steps:
     for (int s = 0; s < N * CH; ++s) {
 #pragma HLS PIPELINE II = 1
         probe(units, kLoopQk);
         const int t = s / CH, c0 = (s % CH) * L;
+        for (int l = 0; l < L; ++l) {
+#pragma HLS UNROLL
+            for (int j = 0; j + 1 < QB; ++j) win[j][c0 + l] = win[j + 1][c0 + l];
+            win[QB - 1][c0 + l] = kv.k[(t + QB - 1) % N][c_head + c0 + l];
+        }
         for (int j = 0; j < QB; ++j) {
 #pragma HLS UNROLL
             const int q_row = q0 + j;
@@ -94,7 +108,7 @@ qk_steps:
             if (c0 == 0) acc_qk[j] = 0;
             for (int l = 0; l < L; ++l) {
 #pragma HLS UNROLL
-                mac(acc_qk[j], q[j][c0 + l], from_bits<fm_t>(kv.k[key][c_head + c0 + l]));
+                mac(acc_qk[j], q[j][c0 + l], from_bits<fm_t>(win[j][c0 + l]));
             }
             if (c0 + L == HD) {
                 const fm_t score = acc_qk[j] >> kScaleShift;   // exact scale, then floor to fm_t
@@ -120,11 +134,19 @@ qk_steps:
     for (int j = 0; j < QB; ++j)
         for (int c = 0; c < HD; ++c) acc[j][c] = 0;
     prob_t p[QB];
+    // The same window over V.
+    for (int j = 1; j < QB; ++j)
+        for (int c = 0; c < HD; ++c) win[j][c] = kv.v[(j - 1) % N][c_head + c];
 av_steps:
     for (int s = 0; s < N * CH; ++s) {
 #pragma HLS PIPELINE II = 1
         probe(units, kLoopAv);
         const int t = s / CH, c0 = (s % CH) * L;
+        for (int l = 0; l < L; ++l) {
+#pragma HLS UNROLL
+            for (int j = 0; j + 1 < QB; ++j) win[j][c0 + l] = win[j + 1][c0 + l];
+            win[QB - 1][c0 + l] = kv.v[(t + QB - 1) % N][c_head + c0 + l];
+        }
         for (int j = 0; j < QB; ++j) {
 #pragma HLS UNROLL
             if (q0 + j >= N) continue;
@@ -132,7 +154,7 @@ av_steps:
             if (c0 == 0) p[j] = from_bits<prob_t>(softmax_prob(sc_chip[j][key], m[j], inv_s[j]));
             for (int l = 0; l < L; ++l) {
 #pragma HLS UNROLL
-                mac(acc[j][c0 + l], p[j], from_bits<fm_t>(kv.v[key][c_head + c0 + l]));
+                mac(acc[j][c0 + l], p[j], from_bits<fm_t>(win[j][c0 + l]));
             }
         }
     }
