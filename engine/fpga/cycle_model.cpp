@@ -208,6 +208,14 @@ std::vector<int> expert_rows(const Sizes& s, const std::vector<ExpertRouting>& r
 
 }  // namespace
 
+std::map<std::string, std::string> zcu102_bundle_ports() {
+    const auto hp = [](int p) { return "HP" + std::to_string(p); };
+    return {{"gmem_weights", hp(kWeights)}, {"gmem_image", hp(kImage)}, {"gmem_x", hp(kX)},
+            {"gmem_s0", hp(kLn)},           {"gmem_hidden", hp(kHidden)}, {"gmem_s1", hp(kQkv)},
+            {"gmem_s2", hp(kAttn)},         {"gmem_s3", hp(kScratch)},  {"gmem_scores", hp(kScores)},
+            {"gmem_stats", hp(kScores)}};
+}
+
 double CycleEstimate::cycles_of(const std::string& part) const {
     double sum = 0;
     for (const auto& st : stages)

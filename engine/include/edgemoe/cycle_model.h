@@ -47,6 +47,9 @@ KernelDesign kernel_design();
 // The ZCU102's HP ports the kernel's bundles use (hls/scripts/zcu102.cfg).
 constexpr int kHpPorts = 4;
 using PortBytes = std::array<double, kHpPorts>;
+// bundle (e.g. "gmem_x") -> HP port ("HP1"): the mapping the model charges, which
+// tests/fpga/test_cycle_model.cpp checks against zcu102.cfg.
+std::map<std::string, std::string> zcu102_bundle_ports();
 
 struct StageCycles {
     std::string name;      // e.g. "block 3 attention", "head conv_2"
