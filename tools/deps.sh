@@ -7,6 +7,7 @@ packages=(
   libopencv-dev libeigen3-dev nlohmann-json3-dev
   libxrt-dev
   python3-torch python3-numpy python3-opencv libopenblas0-pthread
+  python3-matplotlib
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,7 @@
 #include "edgemoe/metrics.h"
 #include "edgemoe/resources.h"
 #include "edgemoe/cycle_model.h"
+#include "edgemoe/resource_model.h"
 #include "peak_flops.h"
 
 #include "alloc_counter.h"
@@ -42,7 +43,8 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --clock-mhz F    FPGA clock for the kernel's predicted latency (default 300, the ZCU102 design point)
 
 For the fpga backends the kernel's cycle model (edgemoe/cycle_model.h) predicts the FPGA's cycles,
-latency and DRAM traffic for the timed frame's routing, printed next to the measured time.
+latency and DRAM traffic for the timed frame's routing, printed next to the measured time, with the
+kernel's estimated resources (edgemoe/resource_model.h) as a share of the ZCU102 and the U50.
 
 Energy per frame comes from every meter edgemoe-meters finds (idle baseline: 2 s before timing).
 )";
@@ -63,22 +65,46 @@ cv::Mat first_frame(const std::string& spec) {
     return frame;
 }
 
-// The kernel's predicted cycles for this frame's routing, next to the emulation's measured time.
+// The kernel's predicted cycles for this frame's routing, next to the emulation's measured time, and
+// its estimated resources on the ZCU102 (and the U50).
 nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r, double clock_mhz) {
     const CycleEstimate est = estimate_kernel_cycles(cfg, r.net.routing, r.net.channels);
     const double total = est.backbone_cycles + est.head_cycles;
+    const double dense = est.cycles_of("fc1") + est.cycles_of("fc2") - est.cycles_of("experts");
     std::cout << "  predicted FPGA (cycle model at " << clock_mhz << " MHz, this frame's routing):\n"
               << "    backbone " << est.backbone_cycles / 1e6 << " M cycles = " << est.ms(est.backbone_cycles, clock_mhz)
               << " ms (attention " << 100 * est.attention_cycles / est.backbone_cycles << "%), DRAM "
               << est.backbone_bytes / 1e6 << " MB\n"
               << "    head     " << est.head_cycles / 1e6 << " M cycles = " << est.ms(est.head_cycles, clock_mhz)
               << " ms, DRAM " << est.head_bytes / 1e6 << " MB\n"
-              << "    backbone by part: qkv " << est.cycles_of("qkv") / 1e6 << ", attention " << est.attention_cycles / 1e6
-              << ", proj " << est.cycles_of("proj") / 1e6 << ", dense MLP "
-              << (est.cycles_of("fc1") + est.cycles_of("fc2") - est.cycles_of("experts")) / 1e6 << ", experts "
-              << est.cycles_of("experts") / 1e6 << ", norms " << est.cycles_of("norm") / 1e6 << " M cycles\n";
+              << "    frame    " << total / 1e6 << " M cycles = " << est.ms(total, clock_mhz) << " ms\n"
+              << "    backbone by part: patch embed " << est.cycles_of("patch") / 1e6 << ", norms "
+              << est.cycles_of("norm") / 1e6 << ", qkv " << est.cycles_of("qkv") / 1e6 << ", attention "
+              << est.attention_cycles / 1e6 << ", proj " << est.cycles_of("proj") / 1e6 << ", dense MLP " << dense / 1e6
+              << ", gate + routing " << (est.cycles_of("gate") + est.cycles_of("routing")) / 1e6 << ", experts "
+              << est.cycles_of("experts") / 1e6 << " M cycles\n"
+              << "    head by stage: norm " << est.head_cycles_of("norm") / 1e6 << ", convs "
+              << est.head_cycles_of("conv") / 1e6 << ", upsampling " << est.head_cycles_of("upsample") / 1e6
+              << ", final resize " << est.head_cycles_of("final") / 1e6 << " M cycles\n"
+              << "    DRAM: 4 HP ports x 16 B/cycle; busiest stage " << est.peak_stage << " at " << est.peak_stage_gb_s
+              << " GB/s of the DDR's " << est.ddr_peak_gb_s << " GB/s peak\n";
+    const ResourceEstimate res = estimate_resources(cfg);
+    const Device zcu = zcu102_device(), u50 = u50_device();
+    std::cout << "  estimated resources (from the source's constants, not synthesis):\n"
+              << "    DSP " << res.total.dsp << " = " << 100 * res.dsp_share(zcu) << "% of " << zcu.name << " ("
+              << 100 * res.dsp_share(u50) << "% of U50), BRAM18K " << res.total.bram18k << " = "
+              << 100 * res.bram_share(zcu) << "% (" << 100 * res.bram_share(u50) << "%), LUT "
+              << res.total.lut_low / 1e3 << "-" << res.total.lut_high / 1e3 << " k = up to " << 100 * res.lut_share(zcu)
+              << "%, FF " << res.total.ff_low / 1e3 << "-" << res.total.ff_high / 1e3 << " k = up to "
+              << 100 * res.ff_share(zcu) << "%\n";
     nlohmann::json stages = nlohmann::json::array();
-    for (const auto& st : est.stages) stages.push_back({{"stage", st.name}, {"cycles", st.cycles}, {"dram_bytes", st.dram_bytes}});
+    for (const auto& st : est.stages)
+        stages.push_back({{"stage", st.name}, {"cycles", st.cycles}, {"dram_bytes", st.dram_bytes}, {"head", st.head},
+                          {"port_bytes", st.port_bytes}});
+    nlohmann::json units = nlohmann::json::array();
+    for (const auto& u : res.units)
+        units.push_back({{"unit", u.unit}, {"dsp", u.dsp}, {"bram18k", u.bram18k}, {"lut", {u.lut_low, u.lut_high}},
+                         {"ff", {u.ff_low, u.ff_high}}, {"how", u.how}});
     return {{"clock_mhz", clock_mhz},
             {"stages", stages},
             {"backbone_cycles", est.backbone_cycles},
@@ -87,7 +113,16 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
             {"frame_ms", est.ms(total, clock_mhz)},
             {"attention_cycles", est.attention_cycles},
             {"backbone_dram_bytes", est.backbone_bytes},
-            {"head_dram_bytes", est.head_bytes}};
+            {"head_dram_bytes", est.head_bytes},
+            {"peak_stage_gb_s", est.peak_stage_gb_s},
+            {"resources",
+             {{"units", units},
+              {"dsp", res.total.dsp},
+              {"bram18k", res.total.bram18k},
+              {"lut", {res.total.lut_low, res.total.lut_high}},
+              {"ff", {res.total.ff_low, res.total.ff_high}},
+              {"zcu102_dsp_share", res.dsp_share(zcu)},
+              {"zcu102_bram_share", res.bram_share(zcu)}}}};
 }
 
 int run(int argc, char** argv) {

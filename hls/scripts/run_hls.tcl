@@ -13,6 +13,10 @@ add_files hls/src/edgemoe_top.cpp -cflags "-Ihls/include -Ihls/src -std=c++14 -D
 open_solution -reset solution -flow_target $flow
 set_part $part
 create_clock -period [expr {1000.0 / $mhz}] -name default
+# 256-bit bundles (the interconnect narrows them to the ZCU102's 128-bit HP ports, which the cycle
+# model charges); the kernel's on-chip arrays (ping/pong weights 16x16 banks, 16-bank row and
+# accumulator buffers, the attention's K/V memory and key windows, the upsamplers' line buffers) are
+# partitioned by ARRAY_PARTITION pragmas in hls/src against the constants of hls/src/design.h.
 config_interface -m_axi_alignment_byte_size 64 -m_axi_max_widen_bitwidth 256
 csynth_design
 if {$flow eq "vitis"} {

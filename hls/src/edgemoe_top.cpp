@@ -4,6 +4,10 @@
 // the source, which keeps the same code readable and fast under g++. Weights share one bundle
 // (one port to DDR, as in the paper); activations and scratch buffers get their own bundles so they
 // stream concurrently. Scalars and the start/done handshake are on the AXI-Lite control port.
+// On the ZCU102 the interconnect narrows each bundle to its 128-bit HP port (16 bytes a cycle at
+// 300 MHz); hls/scripts/zcu102.cfg spreads the bundles over the four ports as the cycle model
+// assumes. Attention's K/V, the key windows, the line buffers and the unit's ping/pong weights are
+// on chip, so `scores` is write-only (kept for the host's inspection) and `qkv` is read once a layer.
 // hls/scripts/kernel_args.txt lists these arguments in order for the host (engine/fpga/xrt).
 #include "kernel.h"
 

@@ -105,7 +105,7 @@ frames:
                 const typename L::Block k = L::block(b);
                 auto stop = [&](int step) { return a.debug_block == b && a.debug_step == step; };
 
-                layer_norm<D>(x, N, D, w + k.ln1_g, w + k.ln1_b, a.ln, D);
+                layer_norm<D>(lu, x, N, D, w + k.ln1_g, w + k.ln1_b, a.ln, D);
                 if (stop(kAfterNorm1)) return;
                 {
                     RowSource<D> src{a.ln, D};
@@ -121,7 +121,7 @@ frames:
                     lu.run(Proj{w + k.proj_w, w + k.proj_b}, N, src, sink);
                 }
                 if (stop(kAfterProj)) return;
-                layer_norm<D>(x, N, D, w + k.ln2_g, w + k.ln2_b, a.ln, D);
+                layer_norm<D>(lu, x, N, D, w + k.ln2_g, w + k.ln2_b, a.ln, D);
                 if (stop(kAfterNorm2)) return;
                 if (b % 2 == 0) {
                     RowSource<D> src{a.ln, D};

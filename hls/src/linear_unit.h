@@ -75,6 +75,7 @@ struct HlsLinearUnit {
         In row[IN16];
 #pragma HLS ARRAY_PARTITION variable = row cyclic factor = 16
         Acc acc[OUT16];
+#pragma HLS ARRAY_PARTITION variable = acc cyclic factor = 16
     rows_loop:
         for (int r = 0; r < rows; ++r) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 8192

@@ -18,6 +18,7 @@
 #include "edgemoe_hls/shape.h"
 #include "edgemoe_hls/types.h"
 #include "linear_unit.h"
+#include "design.h"
 #include "rows.h"
 #include "softmax.h"
 
@@ -74,6 +75,7 @@ void moe_layer(LU& lu, const int32_t* ln, const int16_t* gate_w, const int16_t* 
     for (int e = 0; e < E; ++e) count[e] = 0;
 route:
     for (int t = 0; t < N; ++t) {
+        probe(lu, kLoopRoute);
         OnlineSoftmax sm;
         for (int e = 0; e < E; ++e) sm.push(logits[size_t(t) * E16 + e]);
         const int64_t inv = sm.inv_sum();

@@ -4,7 +4,8 @@
 // GH x GW x D map; each 3x3 conv (BatchNorm folded in by the host) runs on the SAME linear unit as a
 // linear layer over 3x3 neighbourhoods (NeighbourhoodSource), with ReLU in the sink; bilinear x2
 // upsampling between convs is exact fixed-point arithmetic (weights 1/4 and 3/4, PyTorch's
-// align_corners=False rule with clamped edges); the 1x1 conv is one more linear layer; the final
+// align_corners=False rule with clamped edges), through a line buffer; the 1x1 conv runs in conv_3's sink
+// (ReluConv1x1Sink, rows.h); the final
 // resize writes the task's channels planar (C x H x W) for the host.
 #include <cstdint>
 
@@ -12,6 +13,7 @@
 #include "edgemoe_hls/types.h"
 #include "layernorm.h"
 #include "linear_unit.h"
+#include "design.h"
 #include "rows.h"
 
 namespace edgemoe_hls {
@@ -35,28 +37,60 @@ inline void up2_taps(int o, int n, int& i0, int& i1, int& w1) {   // w1: weight 
 // src: h x w pixels of C channels (channels last). Writes the first `channels` channels at 2h x 2w,
 // channels last (planar = false) or planar channels x 2h x 2w (planar = true). With `copy` (x1
 // resize) it only re-lays the map out.
-template <int C>
-void upsample2(const int32_t* src, int h, int w, int32_t* dst, int channels, bool planar, bool copy) {
-    const int src_px = w;
+//
+// LINE BUFFER. An output row needs two source rows (i-1 and i, or i and i+1), and consecutive output
+// rows share them, so the source rows pass through a 3-row line buffer on chip, each read from DRAM
+// once (kRowLanes values per cycle) when the first output row needs it. Reading the 4 taps of every
+// output pixel from DRAM instead, as the first design did, moved 4 x C values per pixel: 64 cycles a
+// pixel at C = 64 on a 128-bit port. Each output pixel then takes C / kUpsampleLanes cycles (16
+// channels interpolated per cycle), which the write of its C values bounds on the port.
+// MAX_W: the widest source row.
+template <int C, int MAX_W, class Units>
+void upsample2(Units& units, const int32_t* src, int h, int w, int32_t* dst, int channels, bool planar, bool copy) {
+    constexpr int UL = kUpsampleLanes, CB = (C + UL - 1) / UL;   // channel beats per pixel
+    int32_t lines[3][MAX_W * C];
+#pragma HLS ARRAY_PARTITION variable = lines complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = lines cyclic factor = 16 dim = 2
     const int oh = copy ? h : 2 * h, ow = copy ? w : 2 * w;
-    for (int y = 0; y < oh; ++y)
-        for (int x = 0; x < ow; ++x) {
+    int loaded = -1;   // source rows 0..loaded are in the line buffer (row i in slot i % 3)
+    for (int y = 0; y < oh; ++y) {
+        int y0 = y, y1 = y, wy = 0;
+        if (!copy) up2_taps(y, h, y0, y1, wy);
+    fill:
+        while (loaded < y1) {
+            ++loaded;
+            for (int i = 0; i < w * CB; ++i) {
 #pragma HLS PIPELINE II = 1
-            int y0 = y, y1 = y, wy = 0, x0 = x, x1 = x, wx = 0;
-            if (!copy) {
-                up2_taps(y, h, y0, y1, wy);
-                up2_taps(x, w, x0, x1, wx);
+                probe(units, kLoopLineLoad);
+                const int px = i / CB, c0 = (i % CB) * UL;
+                for (int l = 0; l < UL; ++l) {
+#pragma HLS UNROLL
+                    if (c0 + l < C) lines[loaded % 3][px * C + c0 + l] = src[(size_t(loaded) * w + px) * C + c0 + l];
+                }
             }
-            for (int c = 0; c < C; ++c) {
-                if (c >= channels) break;
-                const int64_t a = src[(size_t(y0) * src_px + x0) * C + c], b = src[(size_t(y0) * src_px + x1) * C + c];
-                const int64_t d = src[(size_t(y1) * src_px + x0) * C + c], e = src[(size_t(y1) * src_px + x1) * C + c];
+        }
+        const int32_t* r0 = lines[y0 % 3];
+        const int32_t* r1 = lines[y1 % 3];
+    pixels:
+        for (int i = 0; i < ow * CB; ++i) {
+#pragma HLS PIPELINE II = 1
+            probe(units, kLoopUpsample);
+            const int x = i / CB, c0 = (i % CB) * UL;
+            int x0 = x, x1 = x, wx = 0;
+            if (!copy) up2_taps(x, w, x0, x1, wx);
+            for (int l = 0; l < UL; ++l) {
+#pragma HLS UNROLL
+                const int c = c0 + l;
+                if (c >= C || c >= channels) continue;
+                const int64_t a = r0[x0 * C + c], b = r0[x1 * C + c];
+                const int64_t d = r1[x0 * C + c], e = r1[x1 * C + c];
                 const int64_t s16 = (4 - wy) * ((4 - wx) * a + wx * b) + wy * ((4 - wx) * d + wx * e);
                 const fm_t v = from_bits<fm_t>(s16 >> 4);
                 const size_t at = planar ? (size_t(c) * oh + y) * ow + x : (size_t(y) * ow + x) * channels + c;
                 dst[at] = int32_t(to_bits(v));
             }
         }
+    }
 }
 
 // x: backbone tokens [N][D]; head: the task's head weights; map_a, map_b: scratch maps;
@@ -67,7 +101,7 @@ void pup_head(LU& lu, const int32_t* x, const int16_t* head, int out_channels, i
     using L = WeightLayout<S>;
     constexpr int D = S::D, C = S::HEAD_C;
     // LayerNorm of the patch tokens = the GH x GW x D input map (tokens are row-major patches).
-    layer_norm<D>(x + D, S::PATCHES, D, head + L::head_ln_g, head + L::head_ln_b, map_a, D);
+    layer_norm<D>(lu, x + D, S::PATCHES, D, head + L::head_ln_g, head + L::head_ln_b, map_a, D);
 
     int h = S::GH, w = S::GW;
     using Conv0 = LinearLayer<fm_t, wt_head_t, wt_bias_t, acc_t, 9 * D, C>;
@@ -77,21 +111,25 @@ void pup_head(LU& lu, const int32_t* x, const int16_t* head, int out_channels, i
         WriteSink<C, Epilogue::Relu> sink{map_b, C};
         lu.run(Conv0{head + L::conv_w(0), head + L::conv_b(0)}, h * w, src, sink);
     }
+    constexpr int O16 = ceil16(S::MAX_OUT);
     for (int k = 1; k < 4; ++k) {
-        upsample2<C>(map_b, h, w, map_a, C, false, false);
+        upsample2<C, S::GW * 4>(lu, map_b, h, w, map_a, C, false, false);
         h *= 2;
         w *= 2;
         NeighbourhoodSource<C> src{map_a, h, w};
-        WriteSink<C, Epilogue::Relu> sink{map_b, C};
-        lu.run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
+        if (k < 3) {
+            WriteSink<C, Epilogue::Relu> sink{map_b, C};
+            lu.run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
+        } else {
+            // conv_3 with the 1x1 conv_4 in its sink (the task's channels, padded to 16 a pixel).
+            ReluConv1x1Sink<C, S::MAX_OUT, O16> sink;
+            sink.out = map_b;
+            sink.load_weights(head + L::conv4_w, head + L::conv4_b);
+            lu.run(ConvK{head + L::conv_w(k), head + L::conv_b(k)}, h * w, src, sink);
+        }
     }
-    // 1x1 conv to the task's channels (padded to 16 outputs), then the final resize, planar.
-    using Conv4 = LinearLayer<fm_t, wt_head_out_t, wt_attn_bias_t, acc_head_t, C, S::MAX_OUT>;
-    constexpr int O16 = ceil16(S::MAX_OUT);
-    RowSource<C> src{map_b, C};
-    WriteSink<S::MAX_OUT> sink{map_a, O16};
-    lu.run(Conv4{head + L::conv4_w, head + L::conv4_b}, h * w, src, sink);
-    upsample2<O16>(map_a, h, w, out, out_channels, true, S::FINAL_UP == 1);
+    // The final resize, planar.
+    upsample2<O16, S::GW * 8>(lu, map_b, h, w, out, out_channels, true, S::FINAL_UP == 1);
 }
 
 }  // namespace edgemoe_hls
