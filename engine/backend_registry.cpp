@@ -4,7 +4,7 @@
 
 #include "cpu/cpu_backend.h"
 #include "fpga/fpga_emu_backend.h"
-#include "fpga/xrt_backend.h"
+#include "fpga/xrt/backend.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 

@@ -1,4 +1,4 @@
-// The fpga backend over in-process cards (engine/fpga/xrt_sim_device.h): the same backend code that
+// The fpga backend over in-process cards (tests/fpga/xrt_sim_device.h): the same backend code that
 // drives XRT, with "device memory" kept apart from the mapped host copies and the hls/ kernel run on
 // that device memory. So these tests see every byte the backend moves, and need no XRT:
 //  - results bit-identical to fpga-emu (sync, pipelined, several cards, batched);
@@ -19,9 +19,9 @@
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
 #include "test_fixtures.h"
-#include "fpga/xrt_backend.h"
-#include "fpga/xrt_buffer_plan.h"
-#include "fpga/xrt_device_spec.h"
+#include "fpga/xrt/backend.h"
+#include "fpga/xrt/buffer_plan.h"
+#include "fpga/xrt/device_spec.h"
 #include "fpga/xrt_sim_device.h"
 
 using namespace edgemoe;

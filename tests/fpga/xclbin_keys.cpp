@@ -5,7 +5,7 @@
 #include <string>
 
 #include "edgemoe_hls/kernel_args.h"
-#include "fpga/xrt_buffer_plan.h"
+#include "fpga/xrt/buffer_plan.h"
 
 int main(int argc, char** argv) {
     const bool c256 = argc > 1 && std::string(argv[1]) == "c256";

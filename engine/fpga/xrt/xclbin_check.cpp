@@ -1,4 +1,4 @@
-#include "fpga/xrt_xclbin_check.h"
+#include "fpga/xrt/xclbin_check.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "fpga/xrt_runtime_env.h"
+#include "fpga/xrt/runtime_env.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,11 +1,11 @@
 // create_backend("fpga") with XRT: every check that can fail without a card first (runtime, model
 // shape, xclbin), then the cards. Built only when XRT's headers and library were found.
 #include "edgemoe/error.h"
-#include "fpga/xrt_backend.h"
-#include "fpga/xrt_device_spec.h"
-#include "fpga/xrt_native_device.h"
-#include "fpga/xrt_runtime_env.h"
-#include "fpga/xrt_xclbin_check.h"
+#include "fpga/xrt/backend.h"
+#include "fpga/xrt/device_spec.h"
+#include "fpga/xrt/native_device.h"
+#include "fpga/xrt/runtime_env.h"
+#include "fpga/xrt/xclbin_check.h"
 #include "fpga/fpga_emu_backend.h"
 
 namespace edgemoe::fpga {
