@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include <opencv2/core.hpp>
 
@@ -22,6 +24,7 @@
 #include "fpga/xrt/backend.h"
 #include "fpga/xrt/buffer_plan.h"
 #include "fpga/xrt/device_spec.h"
+#include "fpga/xrt/runtime_env.h"
 #include "fpga/xrt_sim_device.h"
 
 using namespace edgemoe;
@@ -382,6 +385,34 @@ private slots:
         QVERIFY2(why.find("built without XRT") != std::string::npos, why.c_str());
         QVERIFY_THROWS_EXCEPTION(BackendError, make_xrt_electrical_source("0"));
 #endif
+    }
+
+    // The hint printed when XILINX_XRT is missing names the folders of the machine it runs on: the
+    // multiarch triplet of this build's architecture (CMake's, EDGEMOE_TEST_MULTIARCH, against the
+    // compiler's own macros in the engine), PetaLinux's /usr/lib, Xilinx's /opt/xilinx/xrt.
+    void xrt_setup_hint_fits_the_machine() {
+        const std::string debian = std::string("/usr/lib/") + EDGEMOE_TEST_MULTIARCH;
+        QCOMPARE(multiarch_lib_dir(), debian);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::filesystem::path root = dir.path().toStdString();
+        const auto touch = [&](const std::string& p) {
+            std::filesystem::create_directories((root / p).parent_path());
+            std::ofstream(root / p) << "";
+        };
+        std::string h = xrt_setup_hint(root);
+        QVERIFY2(h.find("no XRT found in " + debian) != std::string::npos && h.find("ln -sfn " + debian) != std::string::npos,
+                 h.c_str());
+        touch("usr/lib/libxrt_coreutil.so.2");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("export XILINX_XRT=/usr") != std::string::npos, h.c_str());
+        touch(debian.substr(1) + "/libxrt_coreutil.so.2");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("ln -sfn " + debian + " ~/.local/xrt/lib") != std::string::npos && h.find("no XRT") == std::string::npos,
+                 h.c_str());
+        touch("opt/xilinx/xrt/setup.sh");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("source /opt/xilinx/xrt/setup.sh") != std::string::npos, h.c_str());
     }
 };
 

@@ -1,5 +1,7 @@
 // create_backend("fpga") with XRT: every check that can fail without a card first (runtime, model
 // shape, xclbin), then the cards. Built only when XRT's headers and library were found.
+#include <cstdio>
+
 #include "edgemoe/error.h"
 #include "fpga/xrt/backend.h"
 #include "fpga/xrt/device_spec.h"
@@ -29,6 +31,9 @@ std::unique_ptr<Backend> make_xrt_backend(std::shared_ptr<const Model> model, co
     const std::string shape = shape_key_for(model->config());
     if (shape.empty()) throw BackendError("fpga: " + emu_unsupported_reason(model->config()));
     const CheckedXclbin x = check_xclbin(options.xclbin, shape);
+    // Not a refusal: a neighbouring XRT release often loads the xclbin; if it does not, XRT's own
+    // error follows this line.
+    if (!x.note.empty()) std::fprintf(stderr, "fpga: warning: %s\n", x.note.c_str());
     return make_xrt_backend_on(std::move(model), options, open_xrt_devices(spec, x.path, x.xclbin));
 }
 
