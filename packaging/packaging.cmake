@@ -30,7 +30,10 @@ if(EDGEMOE_BUILD_APP)
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/edgemoe-live.desktop DESTINATION share/applications)
   install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/edgemoe-live.svg DESTINATION share/icons/hicolor/scalable/apps)
 endif()
+# edgemoe-selftest's frame (default_selftest_frame_path).
+install(FILES ${PROJECT_SOURCE_DIR}/resources/selftest/frame.npy DESTINATION ${EDGEMOE_SHARE}/selftest)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION share/doc/edgemoe-live)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/board.md DESTINATION share/doc/edgemoe-live)
 
 if(EDGEMOE_NATIVE)
   message(STATUS "EDGEMOE_NATIVE is ON: a package made from this build runs only on CPUs like this one "

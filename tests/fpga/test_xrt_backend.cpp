@@ -20,6 +20,7 @@
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
+#include "edgemoe/selftest.h"
 #include "test_fixtures.h"
 #include "fpga/xrt/backend.h"
 #include "fpga/xrt/buffer_plan.h"
@@ -413,6 +414,40 @@ private slots:
         touch("opt/xilinx/xrt/setup.sh");
         h = xrt_setup_hint(root);
         QVERIFY2(h.find("source /opt/xilinx/xrt/setup.sh") != std::string::npos, h.c_str());
+    }
+
+    // edgemoe-selftest's comparison: the backend on a simulated card is identical to fpga-emu on the
+    // bundled frame; one flipped bit in one output is found and located.
+    void selftest_compares_bit_for_bit() {
+        const auto m = Model::load(kUntrained);
+        const std::string frame_path = default_selftest_frame_path();
+        QVERIFY2(!frame_path.empty(), "resources/selftest/frame.npy not found");
+        const cv::Mat frame = load_image("demo_input.npy");
+        auto card = on_sim(m, 1, {}, false);
+        const SelftestReport ok = compare_with_emulation(*card, m, frame, 2);
+        QVERIFY(ok.identical);
+        QCOMPARE(ok.lines.size(), m->config().tasks.size());
+        QVERIFY2(ok.lines[0].find("identical to fpga-emu") != std::string::npos, ok.lines[0].c_str());
+
+        // A backend whose output has one bit flipped: the report names the place.
+        struct OneBitOff final : Backend {
+            Backend& inner;
+            explicit OneBitOff(Backend& b) : inner(b) {}
+            std::string name() const override { return "one-bit-off"; }
+            std::string description() const override { return inner.description(); }
+            void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
+                inner.infer(image, task, out);
+                uint32_t bits;
+                std::memcpy(&bits, &out.raw[5], 4);
+                bits ^= 1;
+                std::memcpy(&out.raw[5], &bits, 4);
+            }
+        } bad(*card);
+        const SelftestReport r = compare_with_emulation(bad, m, frame, 2);
+        QVERIFY(!r.identical);
+        QVERIFY2(r.lines[0].find("DIFFERS from fpga-emu: 1 of ") != std::string::npos &&
+                     r.lines[0].find("channel 0, y 0, x 5") != std::string::npos,
+                 r.lines[0].c_str());
     }
 };
 
