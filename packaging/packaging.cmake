@@ -88,11 +88,6 @@ if(CMAKE_CROSSCOMPILING)
   endif()
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "${EDGEMOE_ENGINE_DEPENDS}")
-  # The build machine's strip does not know aarch64 objects.
-  find_program(EDGEMOE_CROSS_STRIP ${EDGEMOE_TRIPLET}-strip)
-  if(EDGEMOE_CROSS_STRIP)
-    set(CMAKE_STRIP ${EDGEMOE_CROSS_STRIP})
-  endif()
 elseif(EDGEMOE_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   # The Qt platform plugins are loaded at run time (dpkg-shlibdeps cannot see them).

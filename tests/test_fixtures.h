@@ -4,9 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <QProcess>
 #include <QString>
-#include <QStringList>
 #include <opencv2/core/mat.hpp>
 
 #include "edgemoe/error.h"
@@ -37,19 +35,6 @@ QString error_of(F&& f) {
         return QString::fromStdString(e.what());
     }
     return {};
-}
-
-// Starts one of this build's programs. In a cross build the tests run under qemu-user
-// (CMAKE_CROSSCOMPILING_EMULATOR, passed in as EDGEMOE_TEST_EMULATOR with '|' between its words) and
-// so must the programs they start: without binfmt_misc the kernel cannot exec an aarch64 binary.
-inline void start_program(QProcess& p, const QString& program, const QStringList& args) {
-    QStringList emulator = QString(EDGEMOE_TEST_EMULATOR).split('|', Qt::SkipEmptyParts);
-    if (emulator.isEmpty()) {
-        p.start(program, args);
-        return;
-    }
-    const QString exe = emulator.takeFirst();
-    p.start(exe, emulator + QStringList{program} + args);
 }
 
 }  // namespace edgemoe::test

@@ -5,6 +5,7 @@
 # Usage: tools/build_arm64.sh [--no-tests] [--no-package]
 #   EDGEMOE_ARM64_SYSROOT  where the arm64 sysroot is made (default: build-arm64-sysroot/)
 #   EDGEMOE_ARM64_JOBS     parallel compile jobs (default 2)
+#   EDGEMOE_ARM64_BUILD_DIR the build folder (default build-arm64/)
 #
 # Needs the build machine's crossbuild-essential-arm64 and qemu-user (tools/deps.sh installs them);
 # the arm64 libraries come from Debian's arm64 packages, unpacked into a sysroot by
@@ -25,6 +26,7 @@ for tool in aarch64-linux-gnu-g++ qemu-aarch64 cmake ninja; do
 done
 sysroot=${EDGEMOE_ARM64_SYSROOT:-$PWD/build-arm64-sysroot}
 jobs=${EDGEMOE_ARM64_JOBS:-2}
+build=${EDGEMOE_ARM64_BUILD_DIR:-build-arm64}
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
@@ -35,25 +37,25 @@ bash tools/arm64/make_sysroot.sh "$sysroot"
 t_sysroot=$((SECONDS - t0))
 
 t0=$SECONDS
-cmake -S . -B build-arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchain-aarch64-linux-gnu.cmake" -DEDGEMOE_ARM64_SYSROOT="$sysroot" \
   -DEDGEMOE_BUILD_APP=OFF -DEDGEMOE_NATIVE=OFF -DEDGEMOE_BUILD_TESTS=$([ $tests = 1 ] && echo ON || echo OFF) \
   "${launcher[@]}"
-nice -n 10 cmake --build build-arm64 -j "$jobs"
+nice -n 10 cmake --build "$build" -j "$jobs"
 t_build=$((SECONDS - t0))
 
 t_tests=0
 if [ $tests = 1 ]; then
   t0=$SECONDS
   # ctest starts each test through qemu-aarch64 (the toolchain's CMAKE_CROSSCOMPILING_EMULATOR).
-  (cd build-arm64 && nice -n 10 ctest --output-on-failure -j 2 --timeout 1500)
+  (cd "$build" && nice -n 10 ctest --output-on-failure -j 2 --timeout 1500)
   t_tests=$((SECONDS - t0))
 fi
 
 t_package=0
 if [ $package = 1 ]; then
   t0=$SECONDS
-  (cd build-arm64 && cpack -G DEB >/dev/null && ls -1 ./*.deb)
+  (cd "$build" && cpack -G DEB >/dev/null && ls -1 ./*.deb)
   t_package=$((SECONDS - t0))
 fi
 echo "arm64: sysroot ${t_sysroot} s, configure+build ${t_build} s, tests under qemu ${t_tests} s, package ${t_package} s"

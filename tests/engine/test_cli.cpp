@@ -9,7 +9,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "edgemoe/npy.h"
-#include "test_fixtures.h"
 
 using namespace edgemoe;
 
@@ -19,7 +18,7 @@ class TestCli : public QObject {
 
     int run_tool(const QStringList& args, QString* err = nullptr) {
         QProcess p;
-        edgemoe::test::start_program(p, QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-run", args);
+        p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-run", args);
         if (!p.waitForFinished(120000)) return -1;
         if (err) *err = QString::fromLocal8Bit(p.readAllStandardError());
         return p.exitCode();

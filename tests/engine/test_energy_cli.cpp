@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "test_energy_fake_sysfs.h"
-#include "test_fixtures.h"
 
 using namespace energy_test;
 
@@ -18,7 +17,7 @@ struct Run {
 
 Run run_tool(const QStringList& args) {
     QProcess p;
-    edgemoe::test::start_program(p, QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-meters", args);
+    p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-meters", args);
     Run r;
     if (!p.waitForFinished(20000)) return r;
     r.rc = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;

@@ -12,8 +12,8 @@ class TestSelftestCli : public QObject {
     int run(const QStringList& args, QString& out, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
         QProcess p;
         p.setProcessEnvironment(env);
-        edgemoe::test::start_program(p, QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-selftest",
-                                     args + QStringList{"--sysfs-root", dir_.path(), "--threads", "2"});
+        p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-selftest",
+                args + QStringList{"--sysfs-root", dir_.path(), "--threads", "2"});
         if (!p.waitForFinished(600000)) return -1;
         out = QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError());
         return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;

@@ -316,7 +316,7 @@ private slots:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("EDGEMOE_TEST_HW_CHILD", "1");
         child.setProcessEnvironment(env);
-        edgemoe::test::start_program(child, QCoreApplication::applicationFilePath(), {"no_card_child"});
+        child.start(QCoreApplication::applicationFilePath(), {"no_card_child"});
         QVERIFY(child.waitForFinished(60000));
         const QByteArray log = child.readAllStandardOutput() + child.readAllStandardError();
         QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0, log.constData());
