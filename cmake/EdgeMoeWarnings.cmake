@@ -1,6 +1,7 @@
 # Compiler flags. -march=native is applied to every target alike: Eigen's inline kernels must see the
 # same vector width in every object file, or objects disagree on alignment (an ODR violation).
-if(EDGEMOE_NATIVE)
+# A cross build never uses it: its baseline comes from the toolchain file (cmake/toolchain-*.cmake).
+if(EDGEMOE_NATIVE AND NOT CMAKE_CROSSCOMPILING)
   add_compile_options(-march=native)
 endif()
 

@@ -4,7 +4,7 @@
 
 #include "cpu/cpu_backend.h"
 #include "fpga/fpga_emu_backend.h"
-#include "fpga/xrt_backend.h"
+#include "fpga/xrt/backend.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 
@@ -15,13 +15,19 @@ struct Entry {
     const char* name;
     std::function<std::string()> why_not;   // empty string: available
     std::function<std::unique_ptr<Backend>(std::shared_ptr<const Model>, const BackendOptions&)> make;
+    std::vector<std::string> meters;        // energy_meter_families()
 };
+
+// The host processor's package does the work of cpu and fpga-emu; for fpga it is the board's
+// programmable logic (ZCU102 INA226 rails, KV260 INA260) or the Alveo card (XRT electrical info).
+const std::vector<std::string> kHostMeters = {"rapl", "amd_energy"};
+const std::vector<std::string> kBoardMeters = {"zcu102", "kv260", "xrt"};
 
 const std::vector<Entry>& registry() {
     static const std::vector<Entry> entries = {
-        {"cpu", [] { return std::string(); }, cpu::make_cpu_backend},
-        {"fpga-emu", [] { return std::string(); }, fpga::make_emu_backend},
-        {"fpga", fpga::xrt_unavailable_reason, fpga::make_xrt_backend},
+        {"cpu", [] { return std::string(); }, cpu::make_cpu_backend, kHostMeters},
+        {"fpga-emu", [] { return std::string(); }, fpga::make_emu_backend, kHostMeters},
+        {"fpga", fpga::xrt_unavailable_reason, fpga::make_xrt_backend, kBoardMeters},
     };
     return entries;
 }
@@ -35,6 +41,12 @@ std::vector<BackendInfo> list_backends() {
         out.push_back({e.name, why.empty(), why});
     }
     return out;
+}
+
+std::vector<std::string> energy_meter_families(std::string_view backend) {
+    for (const Entry& e : registry())
+        if (backend == e.name) return e.meters;
+    return {};
 }
 
 std::vector<DevicePowerSource> device_power_sources(std::string_view backend, const BackendOptions& options,

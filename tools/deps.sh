@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages EdgeMoE Live builds and tests with (needs root or sudo).
+# The arm64 build's own libraries are not installed here: tools/arm64/make_sysroot.sh unpacks Debian's
+# arm64 packages into a sysroot (they cannot all be installed beside the amd64 ones: see there).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-multimedia-dev libgl-dev
   libopencv-dev libeigen3-dev nlohmann-json3-dev
   libxrt-dev
+  crossbuild-essential-arm64 qemu-user
   python3-torch python3-numpy python3-opencv libopenblas0-pthread
   python3-matplotlib
 )

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "edgemoe/backend.h"
+
 namespace edgemoe::app {
 
 MeterEnergySource::MeterEnergySource(const std::string& sysfs_root) : found_(energy::discover_meters(sysfs_root)) {
@@ -18,20 +20,15 @@ MeterEnergySource::MeterEnergySource(const std::string& sysfs_root) : found_(ene
 
 MeterEnergySource::~MeterEnergySource() { sampler_->stop(); }
 
-std::vector<std::string> MeterEnergySource::families_for(const std::string& backend) {
-    if (backend == "fpga") return {"zcu102", "kv260", "xrt"};
-    return {"rapl", "amd_energy"};   // cpu, fpga-emu: the host processor does the work
-}
-
 int MeterEnergySource::meter_for(const std::string& backend) const {
-    for (const std::string& family : families_for(backend))
+    for (const std::string& family : energy_meter_families(backend))
         for (size_t i = 0; i < sampler_->size(); ++i)
             if (sampler_->meter(i).family() == family) return int(i);
     return -1;
 }
 
 QString MeterEnergySource::reason_for(const std::string& backend) const {
-    for (const std::string& family : families_for(backend))
+    for (const std::string& family : energy_meter_families(backend))
         for (const energy::Unavailable& u : found_.unavailable)
             if (u.kind == family) return QString::fromStdString(u.kind + ": " + u.reason);
     return QStringLiteral("no sensor for this backend");

@@ -1,9 +1,9 @@
 #pragma once
 // The stats view's power and energy figures from real sensors (engine/energy): every meter the
 // machine has is sampled in the background; frames are attributed their energy as they finish.
-// Which sensor speaks for a backend: the CPU package (RAPL or amd_energy) for cpu and fpga-emu, the
-// board's rails (ZCU102 PL, KV260, Alveo via XRT) for fpga. Where that sensor is missing, the figures
-// say so with discovery's reason; nothing is estimated.
+// Which sensor speaks for a backend is the backend registry's word (edgemoe::energy_meter_families):
+// the CPU package for cpu and fpga-emu, the board's rails or the Alveo card for fpga. Where that
+// sensor is missing, the figures say so with discovery's reason; nothing is estimated.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,9 +28,6 @@ public:
     void resolvePending();
     // energy.csv's format (engine/energy EnergyCsvWriter): the last `kHistory` frames.
     void exportCsv(const QString& path) const override;
-
-    // Families that speak for a backend, in order of preference.
-    static std::vector<std::string> families_for(const std::string& backend);
 
 private:
     struct PerBackend {

@@ -1,6 +1,5 @@
-// fpga-emu: the Edge-MoE kernel in C-simulation. The kernel is a template over its compile-time
-// shape (as hardware is built for one size), so this backend keeps one instantiation per shape it
-// knows and picks the one that matches the model.
+// fpga-emu: the Edge-MoE kernel in C-simulation, one instantiation per kernel shape
+// (fpga/kernel_shapes.h), the one that matches the model picked at creation.
 #include "fpga/fpga_emu_backend.h"
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "fpga/fast_linear_unit.h"
 #include "fpga/kernel_buffers.h"
 #include "fpga/kernel_output.h"
+#include "fpga/kernel_shapes.h"
 #include "fpga/packing.h"
 #include "kernel.h"
 
@@ -116,12 +116,6 @@ private:
     FastLinearUnit fast_;
 };
 
-template <class S>
-std::unique_ptr<Backend> try_make(const std::shared_ptr<const Model>& model, const BackendOptions& o) {
-    if (!matches_shape<S>(model->config())) return nullptr;
-    return std::make_unique<EmuBackend<S>>(model, o);
-}
-
 std::string shape_string(const ModelConfig& c) {
     return std::to_string(c.image_h) + "x" + std::to_string(c.image_w) + ", patch " + std::to_string(c.patch) +
            ", dim " + std::to_string(c.embed_dim) + ", depth " + std::to_string(c.depth) + ", " +
@@ -132,16 +126,17 @@ std::string shape_string(const ModelConfig& c) {
 }  // namespace
 
 std::string emu_unsupported_reason(const ModelConfig& c) {
-    if (matches_shape<EdgeMoeShape>(c) || matches_shape<EdgeMoeShapeC256>(c) || matches_shape<TinyShape>(c)) return {};
+    if (KernelShapes::any(c)) return {};
     return "the kernel is built for the Edge-MoE shape (128x256, patch 16, dim 192, depth 12, 3 heads, MLP 768, "
            "16 experts of 384, top-2, MoE in odd blocks, heads of 64 or 256 channels); this model is " +
            shape_string(c);
 }
 
 std::unique_ptr<Backend> make_emu_backend(std::shared_ptr<const Model> model, const BackendOptions& options) {
-    if (auto b = try_make<EdgeMoeShape>(model, options)) return b;
-    if (auto b = try_make<EdgeMoeShapeC256>(model, options)) return b;
-    if (auto b = try_make<TinyShape>(model, options)) return b;
+    if (auto b = with_kernel_shape(model->config(), [&]<class S>(ShapeTag<S>) -> std::unique_ptr<Backend> {
+            return std::make_unique<EmuBackend<S>>(model, options);
+        }))
+        return b;
     throw BackendError("fpga-emu: " + emu_unsupported_reason(model->config()));
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "edgemoe/backend.h"
 #include "edgemoe/meter_discovery.h"
 #include "edgemoe/meter_xrt.h"
 #include "test_energy_fake_sysfs.h"
@@ -120,6 +121,18 @@ private slots:
         QCOMPARE(d.meters[0]->name(), std::string("xrt:0"));
         QCOMPARE(d.unavailable.size(), size_t(1));
         QCOMPARE(d.unavailable[0].meter, std::string("xrt:1"));
+    }
+
+    // The registry says which sensor families describe each backend's work (the app and the
+    // server take it from there): the host package for the host backends, the board for fpga.
+    void the_registry_names_each_backends_meters() {
+        using V = std::vector<std::string>;
+        QCOMPARE(edgemoe::energy_meter_families("cpu"), (V{"rapl", "amd_energy"}));
+        QCOMPARE(edgemoe::energy_meter_families("fpga-emu"), (V{"rapl", "amd_energy"}));
+        QCOMPARE(edgemoe::energy_meter_families("fpga"), (V{"zcu102", "kv260", "xrt"}));
+        QVERIFY(edgemoe::energy_meter_families("no-such-backend").empty());
+        for (const edgemoe::BackendInfo& b : edgemoe::list_backends())
+            QVERIFY2(!edgemoe::energy_meter_families(b.name).empty(), b.name.c_str());
     }
 };
 

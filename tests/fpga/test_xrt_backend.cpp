@@ -1,4 +1,4 @@
-// The fpga backend over in-process cards (engine/fpga/xrt_sim_device.h): the same backend code that
+// The fpga backend over in-process cards (tests/fpga/xrt_sim_device.h): the same backend code that
 // drives XRT, with "device memory" kept apart from the mapped host copies and the hls/ kernel run on
 // that device memory. So these tests see every byte the backend moves, and need no XRT:
 //  - results bit-identical to fpga-emu (sync, pipelined, several cards, batched);
@@ -12,16 +12,20 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include <opencv2/core.hpp>
 
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
+#include "edgemoe/selftest.h"
 #include "test_fixtures.h"
-#include "fpga/xrt_backend.h"
-#include "fpga/xrt_buffer_plan.h"
-#include "fpga/xrt_device_spec.h"
+#include "fpga/xrt/backend.h"
+#include "fpga/xrt/buffer_plan.h"
+#include "fpga/xrt/device_spec.h"
+#include "fpga/xrt/runtime_env.h"
 #include "fpga/xrt_sim_device.h"
 
 using namespace edgemoe;
@@ -55,7 +59,11 @@ std::unique_ptr<XrtBackend> on_sim(const std::shared_ptr<const Model>& m, int ca
                                    bool capture = true) {
     BackendOptions opt;
     opt.capture_backbone = capture;
-    return make_xrt_backend_on(m, opt, sim_cards(*m, cards, o));
+    auto b = make_xrt_backend_on(m, opt, sim_cards(*m, cards, o));
+    // Under qemu (a cross build's tests) a full-size frame on the simulated card takes longer than
+    // the backend's 5 s per image before it calls a run hung.
+    if (qEnvironmentVariableIsSet("EDGEMOE_TEST_EMULATED")) b->set_run_timeout(std::chrono::minutes(5));
+    return b;
 }
 
 std::unique_ptr<Backend> emu(const std::shared_ptr<const Model>& m) {
@@ -382,6 +390,68 @@ private slots:
         QVERIFY2(why.find("built without XRT") != std::string::npos, why.c_str());
         QVERIFY_THROWS_EXCEPTION(BackendError, make_xrt_electrical_source("0"));
 #endif
+    }
+
+    // The hint printed when XILINX_XRT is missing names the folders of the machine it runs on: the
+    // multiarch triplet of this build's architecture (CMake's, EDGEMOE_TEST_MULTIARCH, against the
+    // compiler's own macros in the engine), PetaLinux's /usr/lib, Xilinx's /opt/xilinx/xrt.
+    void xrt_setup_hint_fits_the_machine() {
+        const std::string debian = std::string("/usr/lib/") + EDGEMOE_TEST_MULTIARCH;
+        QCOMPARE(multiarch_lib_dir(), debian);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::filesystem::path root = dir.path().toStdString();
+        const auto touch = [&](const std::string& p) {
+            std::filesystem::create_directories((root / p).parent_path());
+            std::ofstream(root / p) << "";
+        };
+        std::string h = xrt_setup_hint(root);
+        QVERIFY2(h.find("no XRT found in " + debian) != std::string::npos && h.find("ln -sfn " + debian) != std::string::npos,
+                 h.c_str());
+        touch("usr/lib/libxrt_coreutil.so.2");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("export XILINX_XRT=/usr") != std::string::npos, h.c_str());
+        touch(debian.substr(1) + "/libxrt_coreutil.so.2");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("ln -sfn " + debian + " ~/.local/xrt/lib") != std::string::npos && h.find("no XRT") == std::string::npos,
+                 h.c_str());
+        touch("opt/xilinx/xrt/setup.sh");
+        h = xrt_setup_hint(root);
+        QVERIFY2(h.find("source /opt/xilinx/xrt/setup.sh") != std::string::npos, h.c_str());
+    }
+
+    // edgemoe-selftest's comparison: the backend on a simulated card is identical to fpga-emu on the
+    // bundled frame; one flipped bit in one output is found and located.
+    void selftest_compares_bit_for_bit() {
+        const auto m = Model::load(kUntrained);
+        const std::string frame_path = default_selftest_frame_path();
+        QVERIFY2(!frame_path.empty(), "resources/selftest/frame.npy not found");
+        const cv::Mat frame = load_image("demo_input.npy");
+        auto card = on_sim(m, 1, {}, false);
+        const SelftestReport ok = compare_with_emulation(*card, m, frame, 2);
+        QVERIFY(ok.identical);
+        QCOMPARE(ok.lines.size(), m->config().tasks.size());
+        QVERIFY2(ok.lines[0].find("identical to fpga-emu") != std::string::npos, ok.lines[0].c_str());
+
+        // A backend whose output has one bit flipped: the report names the place.
+        struct OneBitOff final : Backend {
+            Backend& inner;
+            explicit OneBitOff(Backend& b) : inner(b) {}
+            std::string name() const override { return "one-bit-off"; }
+            std::string description() const override { return inner.description(); }
+            void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
+                inner.infer(image, task, out);
+                uint32_t bits;
+                std::memcpy(&bits, &out.raw[5], 4);
+                bits ^= 1;
+                std::memcpy(&out.raw[5], &bits, 4);
+            }
+        } bad(*card);
+        const SelftestReport r = compare_with_emulation(bad, m, frame, 2);
+        QVERIFY(!r.identical);
+        QVERIFY2(r.lines[0].find("DIFFERS from fpga-emu: 1 of ") != std::string::npos &&
+                     r.lines[0].find("channel 0, y 0, x 5") != std::string::npos,
+                 r.lines[0].c_str());
     }
 };
 

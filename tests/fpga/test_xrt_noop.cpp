@@ -25,10 +25,11 @@
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
 #include "edgemoe/npy.h"
-#include "fpga/xrt_backend.h"
-#include "fpga/xrt_buffer_plan.h"
-#include "fpga/xrt_native_device.h"
-#include "fpga/xrt_runtime_env.h"
+#include "fpga/xrt/backend.h"
+#include "fpga/xrt/buffer_plan.h"
+#include "fpga/xrt/native_device.h"
+#include "fpga/xrt/runtime_env.h"
+#include "fpga/xrt/xclbin_check.h"
 #include "test_fixtures.h"
 #include "xclbin_writer.h"
 
@@ -41,7 +42,7 @@ namespace {
 using edgemoe::test::error_of;
 using edgemoe::test::fixture;
 using edgemoe::test::load_image;
-const char* kMultiarch = "/usr/lib/x86_64-linux-gnu";
+const std::string kMultiarch = std::string("/usr/lib/") + EDGEMOE_TEST_MULTIARCH;
 using Tiny = edgemoe_hls::TinyShape;
 
 const XrtBufferStats& buffer(const XrtCardStats& s, const std::string& name) {
@@ -129,7 +130,7 @@ private slots:
         const QByteArray saved = qgetenv("XILINX_XRT");
         qunsetenv("XILINX_XRT");
         QString e = error_of([&] { check_xrt_runtime(); });
-        QVERIFY2(e.contains("XILINX_XRT is not set") && e.contains("ln -sfn /usr/lib/x86_64-linux-gnu"), qPrintable(e));
+        QVERIFY2(e.contains("XILINX_XRT is not set") && e.contains(QString::fromStdString("ln -sfn " + kMultiarch)), qPrintable(e));
         // The registry reports the same reason, and create_backend refuses with it.
         for (const BackendInfo& b : list_backends())
             if (b.name == "fpga") QVERIFY2(!b.available && b.why_not.find("XILINX_XRT") != std::string::npos, b.why_not.c_str());
@@ -183,6 +184,33 @@ private slots:
         qInfo().noquote() << e;
         QVERIFY2(e.contains(says), qPrintable(e));
         if (!file.isEmpty()) QVERIFY2(e.contains(QString::fromStdString(o.xclbin)), qPrintable(e));
+    }
+
+    // The XRT release an xclbin was linked for (stamped by tools/vitis_flow.sh) against the XRT this
+    // process loaded: a clear note when they differ, nothing when they agree or it is not stamped.
+    void xrt_release_is_checked_against_the_running_xrt() {
+        if (hw_child_) QSKIP("parent process only");
+        const std::string running = running_xrt_version();
+        QVERIFY2(QString::fromStdString(running).contains(QRegularExpression("^[0-9]+\\.[0-9]+")), running.c_str());
+        QVERIFY(xrt_release_note("f.xclbin", std::nullopt, std::nullopt, running).empty());
+        QVERIFY(xrt_release_note("f.xclbin", std::string("2.13"), std::nullopt, "2.13.466").empty());
+        const std::string n = xrt_release_note("f.xclbin", std::string("2.14"), std::string("xilinx_kv260_base"), "2.13.0");
+        QVERIFY2(n.find("f.xclbin was linked for XRT 2.14 (platform xilinx_kv260_base), this machine runs XRT 2.13.0") !=
+                     std::string::npos, n.c_str());
+
+        // Through check_xclbin, on xclbins as the flow stamps them.
+        XclbinSpec spec = edgemoe::test::edgemoe_spec(shape_key<Tiny>());
+        spec.key_values.push_back({kPlatformKey, "xilinx_zcu102_base_202210_1"});
+        spec.key_values.push_back({kXrtKey, running});
+        const std::string same = write("same_xrt", edgemoe::test::build_xclbin(spec));
+        QVERIFY(check_xclbin(same, shape_key<Tiny>()).note.empty());
+        spec.key_values.back().second = "1.0";
+        const std::string old = write("old_xrt", edgemoe::test::build_xclbin(spec));
+        const std::string note = check_xclbin(old, shape_key<Tiny>()).note;
+        QVERIFY2(note.find("linked for XRT 1.0 (platform xilinx_zcu102_base_202210_1), this machine runs XRT " + running) !=
+                     std::string::npos, note.c_str());
+        // A note, not a refusal: the backend still opens the card.
+        QVERIFY(open("old_xrt"));
     }
 
     // The whole control flow on one noop card.

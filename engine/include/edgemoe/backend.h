@@ -59,6 +59,12 @@ struct DevicePowerSource {
     std::function<std::string()> read;
 };
 
+// The energy-meter families (Meter::family(), Unavailable::kind of edgemoe/meter_discovery.h) whose
+// readings describe the work of `backend`, in order of preference: the host processor's package
+// ("rapl", "amd_energy") for cpu and fpga-emu, the board or card ("zcu102", "kv260", "xrt") for fpga.
+// Empty for a name the registry does not know.
+std::vector<std::string> energy_meter_families(std::string_view backend);
+
 // The power sources of the device(s) `backend` would use with `options`; none for host backends.
 // `why_not` says why a device backend offers none (no XRT, no card).
 std::vector<DevicePowerSource> device_power_sources(std::string_view backend, const BackendOptions& options,

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "edgemoe/backend.h"
-#include "fpga/xrt_transport.h"
+#include "fpga/xrt/transport.h"
 
 namespace edgemoe::fpga {
 
@@ -79,7 +79,7 @@ std::unique_ptr<Backend> make_xrt_backend(std::shared_ptr<const Model> model, co
 std::unique_ptr<XrtBackend> make_xrt_backend_on(std::shared_ptr<const Model> model, const BackendOptions& options,
                                                 std::vector<std::unique_ptr<Device>> devices);
 
-// The key of the kernel shape the model matches ("img128x256-p16-...", see xrt_buffer_plan.h), or ""
+// The key of the kernel shape the model matches ("img128x256-p16-...", see buffer_plan.h), or ""
 // when the kernel is built for no such shape. An xclbin states the shape it was synthesised for.
 std::string shape_key_for(const ModelConfig& c);
 

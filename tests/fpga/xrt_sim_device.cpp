@@ -13,8 +13,9 @@
 #include "edgemoe/error.h"
 #include "fpga/fast_linear_unit.h"
 #include "fpga/fpga_emu_backend.h"
+#include "fpga/kernel_shapes.h"
 #include "fpga/packing.h"
-#include "fpga/xrt_buffer_plan.h"
+#include "fpga/xrt/buffer_plan.h"
 #include "kernel.h"
 
 namespace edgemoe::fpga {
@@ -52,9 +53,10 @@ private:
 };
 
 std::unique_ptr<SimKernel> make_kernel(const ModelConfig& c, int threads) {
-    if (matches_shape<EdgeMoeShape>(c)) return std::make_unique<SimKernelOf<EdgeMoeShape>>(threads);
-    if (matches_shape<EdgeMoeShapeC256>(c)) return std::make_unique<SimKernelOf<EdgeMoeShapeC256>>(threads);
-    if (matches_shape<TinyShape>(c)) return std::make_unique<SimKernelOf<TinyShape>>(threads);
+    if (auto k = with_kernel_shape(c, [&]<class S>(ShapeTag<S>) -> std::unique_ptr<SimKernel> {
+            return std::make_unique<SimKernelOf<S>>(threads);
+        }))
+        return k;
     throw BackendError("fpga: " + emu_unsupported_reason(c));
 }
 

@@ -2,7 +2,7 @@
 // configure time, or -DEDGEMOE_WITH_XRT=OFF). The backend itself and its in-process card are
 // still built, so their tests run here too.
 #include "edgemoe/error.h"
-#include "fpga/xrt_backend.h"
+#include "fpga/xrt/backend.h"
 
 namespace edgemoe::fpga {
 

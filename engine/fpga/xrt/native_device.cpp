@@ -1,4 +1,4 @@
-#include "fpga/xrt_native_device.h"
+#include "fpga/xrt/native_device.h"
 
 #include <experimental/xrt_system.h>
 #include <xrt/xrt_bo.h>

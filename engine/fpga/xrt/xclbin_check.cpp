@@ -1,7 +1,10 @@
-#include "fpga/xrt_xclbin_check.h"
+#include "fpga/xrt/xclbin_check.h"
+
+#include <dlfcn.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -56,12 +59,6 @@ std::optional<uint64_t> parse_u64(const std::string& s) {
 }
 
 }  // namespace
-
-std::string signature_text(uint64_t signature) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(signature));
-    return buf;
-}
 
 std::vector<char> read_xclbin_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -209,7 +206,35 @@ CheckedXclbin check_xclbin(const std::string& path, const std::string& model_sha
     out.shape = *shape;
     if (!model_shape.empty() && *shape != model_shape)
         refuse(path, "its kernel is built for shape " + *shape + ", the model needs " + model_shape);
+    out.note = xrt_release_note(path, xclbin_user_value(bytes, path, kXrtKey), xclbin_user_value(bytes, path, kPlatformKey),
+                                running_xrt_version());
     return out;
+}
+
+std::string running_xrt_version() {
+    // The library this process really loaded (XILINX_XRT and the loader decide), by one of its symbols.
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&xrtXclbinAllocFilename), &info) || !info.dli_fname) return {};
+    std::error_code ec;
+    const std::string file = std::filesystem::canonical(info.dli_fname, ec).filename().string();
+    const std::string stem = "libxrt_coreutil.so.";
+    if (ec || file.compare(0, stem.size(), stem) != 0) return {};
+    return file.substr(stem.size());
+}
+
+std::string xrt_release_note(const std::string& path, const std::optional<std::string>& built_for,
+                             const std::optional<std::string>& platform, const std::string& running) {
+    if (!built_for || running.empty()) return {};
+    // Releases are compared by major.minor (2.13.466 and 2.13.0 are one release).
+    const auto release = [](const std::string& v) {
+        const size_t dot = v.find('.');
+        return dot == std::string::npos ? v : v.substr(0, v.find('.', dot + 1));
+    };
+    if (release(*built_for) == release(running)) return {};
+    return "xclbin " + path + " was linked for XRT " + *built_for +
+           (platform ? " (platform " + *platform + ")" : std::string()) + ", this machine runs XRT " + running +
+           ": if loading it fails, rebuild it with the Vitis release of this XRT (tools/vitis_flow.sh), or install "
+           "the XRT it was built for";
 }
 
 }  // namespace edgemoe::fpga

@@ -10,8 +10,8 @@
 #include <experimental/xrt_xclbin.h>
 #include <xrt/xrt_device.h>
 
-#include "fpga/xrt_device_spec.h"
-#include "fpga/xrt_transport.h"
+#include "fpga/xrt/device_spec.h"
+#include "fpga/xrt/transport.h"
 
 namespace edgemoe::fpga {
 

@@ -1,4 +1,4 @@
-#include "fpga/xrt_device_spec.h"
+#include "fpga/xrt/device_spec.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,11 +1,11 @@
 #pragma once
 // The transport seam of the `fpga` backend: the few things it asks of a card, shaped like XRT's
 // native API (xrt::device + xrt::kernel, xrt::bo, xrt::run) and nothing more. Two implementations:
-//  - xrt_native_device.cpp: XRT itself (a real board, or XRT's noop shim in tests);
-//  - xrt_sim_device.cpp: an in-process card whose "device memory" is separate from the mapped host
+//  - native_device.cpp: XRT itself (a real board, or XRT's noop shim in tests);
+//  - tests/fpga/xrt_sim_device.cpp: an in-process card whose "device memory" is separate from the mapped host
 //    copies and whose kernel is the hls/ source run on that device memory, so tests can check that
 //    the backend moves every byte it must (an upload or read-back it forgets changes the result).
-// The backend (xrt_backend.cpp) is written against this interface only; errors thrown by these
+// The backend (backend.cpp) is written against this interface only; errors thrown by these
 // calls are turned into BackendError naming the card by the backend.
 #include <chrono>
 #include <cstddef>

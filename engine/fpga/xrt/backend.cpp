@@ -1,4 +1,4 @@
-// fpga: the Edge-MoE kernel on cards, through the transport seam (xrt_transport.h). Per card, in
+// fpga: the Edge-MoE kernel on cards, through the transport seam (transport.h). Per card, in
 // the order of Xilinx's Vitis examples: buffer objects in the banks the xclbin connects each
 // argument to, the model's weights uploaded once; then per frame: image to the device, point the
 // run at the task's gate and head buffers, start, wait (with a timeout), read back, dequantise.
@@ -9,7 +9,7 @@
 // slot its own scratch means two runs never share memory, whether the xclbin has one compute unit
 // (XRT queues the runs) or several (they overlap). The kernel is templated on its shape, so this
 // backend is too, with the same shape dispatch as fpga-emu.
-#include "fpga/xrt_backend.h"
+#include "fpga/xrt/backend.h"
 #include "fpga/kernel_output.h"
 
 #include <algorithm>
@@ -19,8 +19,9 @@
 
 #include "edgemoe/error.h"
 #include "fpga/fpga_emu_backend.h"
+#include "fpga/kernel_shapes.h"
 #include "fpga/packing.h"
-#include "fpga/xrt_buffer_plan.h"
+#include "fpga/xrt/buffer_plan.h"
 
 namespace edgemoe::fpga {
 
@@ -426,20 +427,10 @@ private:
     std::string failed_;
 };
 
-template <class S>
-std::unique_ptr<XrtBackend> try_make(const std::shared_ptr<const Model>& model, const BackendOptions& o,
-                                     std::vector<std::unique_ptr<Device>>& devices) {
-    if (!matches_shape<S>(model->config())) return nullptr;
-    return std::make_unique<XrtBackendImpl<S>>(model, o, std::move(devices));
-}
-
 }  // namespace
 
 std::string shape_key_for(const ModelConfig& c) {
-    if (matches_shape<EdgeMoeShape>(c)) return shape_key<EdgeMoeShape>();
-    if (matches_shape<EdgeMoeShapeC256>(c)) return shape_key<EdgeMoeShapeC256>();
-    if (matches_shape<TinyShape>(c)) return shape_key<TinyShape>();
-    return {};
+    return with_kernel_shape(c, []<class S>(ShapeTag<S>) { return shape_key<S>(); });
 }
 
 XrtBackend* as_xrt_backend(Backend& backend) { return dynamic_cast<XrtBackend*>(&backend); }
@@ -447,9 +438,10 @@ XrtBackend* as_xrt_backend(Backend& backend) { return dynamic_cast<XrtBackend*>(
 std::unique_ptr<XrtBackend> make_xrt_backend_on(std::shared_ptr<const Model> model, const BackendOptions& options,
                                                 std::vector<std::unique_ptr<Device>> devices) {
     if (!model) throw BackendError("fpga: no model loaded");
-    if (auto b = try_make<EdgeMoeShape>(model, options, devices)) return b;
-    if (auto b = try_make<EdgeMoeShapeC256>(model, options, devices)) return b;
-    if (auto b = try_make<TinyShape>(model, options, devices)) return b;
+    if (auto b = with_kernel_shape(model->config(), [&]<class S>(ShapeTag<S>) -> std::unique_ptr<XrtBackend> {
+            return std::make_unique<XrtBackendImpl<S>>(model, options, std::move(devices));
+        }))
+        return b;
     throw BackendError("fpga: " + emu_unsupported_reason(model->config()));
 }
 

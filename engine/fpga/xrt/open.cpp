@@ -1,11 +1,13 @@
 // create_backend("fpga") with XRT: every check that can fail without a card first (runtime, model
 // shape, xclbin), then the cards. Built only when XRT's headers and library were found.
+#include <cstdio>
+
 #include "edgemoe/error.h"
-#include "fpga/xrt_backend.h"
-#include "fpga/xrt_device_spec.h"
-#include "fpga/xrt_native_device.h"
-#include "fpga/xrt_runtime_env.h"
-#include "fpga/xrt_xclbin_check.h"
+#include "fpga/xrt/backend.h"
+#include "fpga/xrt/device_spec.h"
+#include "fpga/xrt/native_device.h"
+#include "fpga/xrt/runtime_env.h"
+#include "fpga/xrt/xclbin_check.h"
 #include "fpga/fpga_emu_backend.h"
 
 namespace edgemoe::fpga {
@@ -29,6 +31,9 @@ std::unique_ptr<Backend> make_xrt_backend(std::shared_ptr<const Model> model, co
     const std::string shape = shape_key_for(model->config());
     if (shape.empty()) throw BackendError("fpga: " + emu_unsupported_reason(model->config()));
     const CheckedXclbin x = check_xclbin(options.xclbin, shape);
+    // Not a refusal: a neighbouring XRT release often loads the xclbin; if it does not, XRT's own
+    // error follows this line.
+    if (!x.note.empty()) std::fprintf(stderr, "fpga: warning: %s\n", x.note.c_str());
     return make_xrt_backend_on(std::move(model), options, open_xrt_devices(spec, x.path, x.xclbin));
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// An in-process card behind the transport seam (xrt_transport.h), for tests and for working on the
+// An in-process card behind the transport seam (engine/fpga/xrt/transport.h), for tests and for working on the
 // host side without a board. It behaves like XRT where the backend could get it wrong:
 //  - each buffer has a mapped host copy and a separate "device memory" (filled with a pattern until
 //    the host writes it), and only to_device()/from_device() move bytes between them;
@@ -17,7 +17,7 @@
 #include <string>
 
 #include "edgemoe/model.h"
-#include "fpga/xrt_transport.h"
+#include "fpga/xrt/transport.h"
 
 namespace edgemoe::fpga {
 
