@@ -102,6 +102,11 @@ bool RemoteClient::healthy() const {
     return failure_.empty();
 }
 
+bool RemoteClient::ready() const {
+    std::lock_guard lock(mutex_);
+    return ready_count_ > 0 || !failure_.empty();
+}
+
 void RemoteClient::reader_loop() {
     pb::FrameReply scratch;
     while (stream_->Read(&scratch)) {

@@ -68,6 +68,8 @@ public:
     // image: CV_8UC3 at the model's input size. False (nothing sent) when max_in_flight frames are out.
     bool submit(const cv::Mat& image, int task);
     int in_flight() const { return in_flight_; }
+    // True when the oldest frame's result has arrived (collect will not wait), or the stream failed.
+    bool ready() const;
     // The oldest frame's result, waiting up to the frame deadline. `energy` gets the server's latest
     // per-frame energy; `server_ms` (optional) the server's own time for the frame.
     void collect(NetworkOutput& out, double* server_ms = nullptr);

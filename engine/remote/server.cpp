@@ -189,6 +189,7 @@ public:
         pb::FrameReply reply;
         int64_t frames = 0;
         grpc::Status result = grpc::Status::OK;
+        bool write_failed = false;
         while (stream->Read(&req)) {
             const grpc::Status st = s_.handle(req, reply);
             if (!st.ok()) {
@@ -196,8 +197,21 @@ public:
                 result = st;
                 break;
             }
-            if (!stream->Write(reply)) break;
+            if (!stream->Write(reply)) {
+                write_failed = true;
+                break;
+            }
             ++frames;
+        }
+        // gRPC's Read returns false alike for a message that does not parse and for a client that
+        // half-closes. Our clients end a stream by cancelling it, so a stream that ends otherwise
+        // gets an error naming both causes (a half-closing client has had all its frames by then).
+        if (result.ok() && !write_failed && !ctx->IsCancelled()) {
+            result = {grpc::StatusCode::INVALID_ARGUMENT,
+                      "edgemoe-serve: a message was not a FrameRequest (malformed), or the stream was half-closed "
+                      "(clients end it by cancelling); stream closed"};
+            s_.log(peer + ": " + result.error_message());
+            s_.log(peer + ": closing its stream");
         }
         s_.client_left();
         s_.log("client " + peer + " left after " + std::to_string(frames) + " frames" +
