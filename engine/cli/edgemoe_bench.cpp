@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "args.h"
+#include "remote_args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/energy.h"
 #include "edgemoe/frame_runner.h"
@@ -33,6 +34,8 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --backend LIST   backend, or several separated by commas, timed in turn in this one run with
                    the ratio of each to the first printed (default: cpu)
   --threads N      worker threads (default: all cores)
+  --remote H:P[/B] remote: an edgemoe-serve, e.g. board:50613/fpga (with --backend remote)
+  --token-file F   remote: file holding the server's shared token (needed from another machine)
   --frames N       timed frames per task (default: 30)
   --warmup N       untimed frames first (default: 3)
   --json FILE      also write the figures as JSON
@@ -91,7 +94,7 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
-                          "--sysfs-root", "--clock-mhz"});
+                          "--sysfs-root", "--clock-mhz", "--remote", "--token-file"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -102,6 +105,7 @@ int run(int argc, char** argv) {
     BackendOptions opts;
     opts.threads = int(args.get_int("--threads", 0));
     if (opts.threads <= 0) opts.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    cli::apply_remote_args(args, opts);
     std::vector<std::string> backends;
     {
         std::string list = args.get("--backend", "cpu"), item;

@@ -80,6 +80,7 @@ public:
     const Model& model() const { return *model_; }
     const ServeOptions& options() const { return options_; }
     int64_t frames_served() const { return served_.load(); }
+    int clients() const { return clients_.load(); }
     ServerMeters& meters() { return meters_; }
     void log(const std::string& line) const;
 
