@@ -6,6 +6,7 @@ packages=(
   qt6-base-dev qt6-multimedia-dev libgl-dev
   libopencv-dev libeigen3-dev nlohmann-json3-dev
   libxrt-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   python3-torch python3-numpy python3-opencv libopenblas0-pthread
 )
 missing=()

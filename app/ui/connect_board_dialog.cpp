@@ -75,6 +75,7 @@ void ConnectBoardDialog::showResult(bool ok, const QString& text) {
     status_->setObjectName(ok ? QString() : QStringLiteral("Warn"));
     status_->setStyleSheet(ok ? QString() : QStringLiteral("color: #e0a040;"));
     status_->setText(text);
+    adjustSize();   // room for a long reason
 }
 
 }  // namespace edgemoe::app

@@ -144,10 +144,12 @@ int bench(int argc, char** argv) {
     std::printf("%-22s %10s %12s %14s %12s\n", "phase", "frames/s", "vs in proc", "median ms", "added ms");
     for (const Phase* p : {&in_process, &remote1, &remote2}) {
         const double med = median(p->latency_ms);
-        std::printf("%-22s %10.2f %11.1f%% %14.3f %12s\n", p->name, p->fps(), 100.0 * p->fps() / in_process.fps(), med,
-                    p == &in_process ? "-" : std::to_string(med - base).substr(0, 6).c_str());
+        char added[32] = "-";
+        if (p == &remote1) std::snprintf(added, sizeof added, "%.3f", med - base);
+        std::printf("%-22s %10.2f %11.1f%% %14.3f %12s\n", p->name, p->fps(), 100.0 * p->fps() / in_process.fps(), med, added);
     }
-    std::printf("(2 in flight: latency counts from submit, so it includes the wait behind the other frame)\n");
+    std::printf("(added ms: per frame, 1 in flight against in process. With 2 in flight a frame's latency counts from\n"
+                " its submit, so it includes the wait behind the frame ahead of it.)\n");
     if (server) server->stop();
     return identical ? 0 : 1;
 }

@@ -98,6 +98,8 @@ private slots:
             if (b->text() == "Connect") b->click();
         QVERIFY(failed.wait(8000));
         QVERIFY2(failed[0][0].toString().contains("cannot reach edgemoe-serve"), qPrintable(failed[0][0].toString()));
+        const QString shots = qEnvironmentVariableIsSet("EDGEMOE_SCREENSHOT_DIR") ? qEnvironmentVariable("EDGEMOE_SCREENSHOT_DIR") : dir_.path();
+        QVERIFY(bad.grab().save(shots + "/connect_board_dialog_unreachable.png", "PNG"));
         bad.close();
 
         BoardSettings good;
@@ -105,10 +107,7 @@ private slots:
         ConnectBoardDialog dialog(link, good, &w);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-        const QString png = qEnvironmentVariableIsSet("EDGEMOE_SCREENSHOT_DIR")
-                                ? qEnvironmentVariable("EDGEMOE_SCREENSHOT_DIR") + "/connect_board_dialog.png"
-                                : dir_.filePath("connect_board_dialog.png");
-        QVERIFY(dialog.grab().save(png, "PNG"));
+        QVERIFY(dialog.grab().save(shots + "/connect_board_dialog.png", "PNG"));
         QSignalSpy connected(&link, &BoardLink::connected);
         for (QPushButton* b : dialog.findChildren<QPushButton*>())
             if (b->text() == "Connect") b->click();
@@ -133,6 +132,8 @@ private slots:
         };
         QVERIFY(result_from(1, "remote/cpu"));
         QVERIFY(result_from(0, "cpu"));
+        QTest::qWait(300);
+        QVERIFY(w.grab().save(shots + "/window_compare_local_vs_board.png", "PNG"));
 
         // The board goes away: the local stream keeps running.
         server->stop();

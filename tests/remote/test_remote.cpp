@@ -6,6 +6,9 @@
 
 #include <future>
 
+#include <QProcess>
+#include <QTemporaryDir>
+
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -114,6 +117,45 @@ private slots:
         QVERIFY(remote::is_loopback_listen("localhost:1"));
         QVERIFY(!remote::is_loopback_listen("0.0.0.0:50613"));
         QVERIFY(!remote::is_loopback_listen("[::]:50613"));
+    }
+
+    void commandLines() {
+        auto run = [](const QString& tool, const QStringList& args, int& code) {
+            QProcess p;
+            p.setProcessChannelMode(QProcess::MergedChannels);
+            p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/" + tool, args);
+            if (!p.waitForFinished(20000)) {
+                p.kill();
+                p.waitForFinished();
+                code = -1;
+                return QString("timed out");
+            }
+            code = p.exitCode();
+            return QString::fromUtf8(p.readAll());
+        };
+        const QString model = QString::fromStdString(fixture("tiny.safetensors"));
+        int code = 0;
+        QString out = run("edgemoe-serve", {"--model", model, "--listen", "0.0.0.0:0"}, code);
+        QCOMPARE(code, 2);
+        QVERIFY2(out.contains("lets other machines connect") && out.contains("--token-file"), qPrintable(out));
+        out = run("edgemoe-serve", {"--model", model, "--token-file", "/nonexistent/token"}, code);
+        QCOMPARE(code, 1);
+        QVERIFY2(out.contains("/nonexistent/token"), qPrintable(out));
+        QTemporaryDir dir;
+        QFile shortToken(dir.filePath("short"));
+        QVERIFY(shortToken.open(QIODevice::WriteOnly));
+        shortToken.write("abc\n");
+        shortToken.close();
+        out = run("edgemoe-serve", {"--model", model, "--token-file", shortToken.fileName()}, code);
+        QVERIFY2(code == 1 && out.contains("shorter than 8"), qPrintable(out));
+        // A client pointed at a port nobody listens on.
+        out = run("edgemoe-run", {"--model", model, "--backend", "remote", "--remote", "127.0.0.1:1", "--input",
+                                  QString(EDGEMOE_SOURCE_DIR) + "/tests/fixtures/test_scenes", "--frames", "1", "--out",
+                                  dir.filePath("out")}, code);
+        QVERIFY2(code != 0 && out.contains("cannot reach edgemoe-serve"), qPrintable(out));
+        out = run("edgemoe-run", {"--model", model, "--backend", "remote", "--input",
+                                  QString(EDGEMOE_SOURCE_DIR) + "/tests/fixtures/test_scenes", "--frames", "1"}, code);
+        QVERIFY2(code != 0 && out.contains("--remote HOST:PORT"), qPrintable(out));
     }
 
     void tokenRules() {
