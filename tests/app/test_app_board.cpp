@@ -14,6 +14,7 @@
 
 #include "app_test_support.h"
 #include "core/board_link.h"
+#include "core/meter_energy_source.h"
 #include "core/pipeline.h"
 #include "remote/server.h"
 #include "ui/connect_board_dialog.h"
@@ -68,6 +69,34 @@ private slots:
         QCOMPARE(r.address(), QString("[::1]:1234"));
         b.port = 0;
         QVERIFY(b.address().isEmpty());
+    }
+
+    void boardEnergyComesFromTheBoardsReports() {
+        // An empty sysfs: this machine has no meter at all, so any figure must be the board's.
+        MeterEnergySource energy(dir_.filePath("no-sysfs").toStdString());
+        EnergyFigures f = energy.figures("remote/fpga");
+        QVERIFY(!f.available());
+        ReportedEnergy r;
+        r.reported = true;
+        r.available = false;
+        r.meter = "zcu102:pl";
+        r.why_not = "no frame measured yet";
+        energy.frameReported("remote/fpga", r);
+        f = energy.figures("remote/fpga");
+        QVERIFY(!f.available());
+        QVERIFY2(f.unavailable.contains("on the board") && f.unavailable.contains("no frame measured yet"), qPrintable(f.unavailable));
+        r.available = true;
+        r.joules = 0.5;
+        r.seconds = 0.05;
+        energy.frameReported("remote/fpga", r);
+        f = energy.figures("remote/fpga");
+        QVERIFY(f.available());
+        QCOMPARE(f.meter, QString("board zcu102:pl"));
+        QCOMPARE(*f.joules_per_frame, 0.5);
+        QCOMPARE(*f.power_w, 10.0);
+        QCOMPARE(*f.frames_per_joule, 2.0);
+        // A local backend is still described by this machine's meters (none here).
+        QVERIFY(!energy.figures("cpu").available());
     }
 
     void dialogConnectsAndCompareRunsLocalAgainstBoard() {
