@@ -7,6 +7,7 @@
 #include "fpga/xrt/backend.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/error.h"
+#include "remote/remote_backend.h"
 
 namespace edgemoe {
 namespace {
@@ -40,6 +41,10 @@ std::vector<BackendInfo> list_backends() {
         const std::string why = e.why_not();
         out.push_back({e.name, why.empty(), why});
     }
+    // remote needs a server's address, which only the caller has (list_remote_backends asks it).
+    std::string why = remote::unavailable_reason();
+    if (why.empty()) why = "needs an edgemoe-serve address: --remote HOST:PORT[/backend] (desktop program: Connect to board...)";
+    out.push_back({"remote", false, why});
     return out;
 }
 
@@ -65,6 +70,8 @@ std::vector<DevicePowerSource> device_power_sources(std::string_view backend, co
 std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,
                                         const BackendOptions& options) {
     if (!model) throw BackendError(std::string(name) + ": no model loaded");
+    // "remote" (options.remote names the backend) or "remote/<the server's backend>".
+    if (name == "remote" || name.substr(0, 7) == "remote/") return remote::make_remote_backend(name, std::move(model), options);
     std::string known;
     for (const Entry& e : registry()) {
         if (name == e.name) {
@@ -74,7 +81,11 @@ std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<c
         }
         known += (known.empty() ? "" : ", ") + std::string(e.name);
     }
-    throw BackendError("unknown backend '" + std::string(name) + "' (this build has: " + known + ")");
+    throw BackendError("unknown backend '" + std::string(name) + "' (this build has: " + known + ", remote)");
+}
+
+std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options) {
+    return remote::list_backends_of(std::move(model), options);
 }
 
 }  // namespace edgemoe

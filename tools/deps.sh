@@ -9,6 +9,7 @@ packages=(
   libopencv-dev libeigen3-dev nlohmann-json3-dev
   libxrt-dev
   crossbuild-essential-arm64 qemu-user
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   python3-torch python3-numpy python3-opencv libopenblas0-pthread
   python3-matplotlib
 )

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include "core/types.h"
+#include "edgemoe/result.h"
 
 namespace edgemoe::app {
 
@@ -27,6 +28,9 @@ public:
     // An inference worker finished a frame (its thread; must be cheap and thread-safe).
     virtual void frameFinished(int /*worker*/, const std::string& /*backend*/, int64_t /*frame_index*/,
                                SteadyClock::time_point /*start*/, SteadyClock::time_point /*end*/) {}
+    // A backend that measures its own energy (a remote board) reported it with a frame (the
+    // pipeline's thread). Its figures then come from these reports, not from this machine's meters.
+    virtual void frameReported(const std::string& /*backend*/, const ReportedEnergy& /*energy*/) {}
     // The latest figures for a backend (UI thread, a few times a second).
     virtual EnergyFigures figures(const QString& backend) const = 0;
     // For the metrics export: the energy summary as JSON text (engine/energy's energy_json schema),

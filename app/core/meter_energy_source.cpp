@@ -43,9 +43,21 @@ MeterEnergySource::PerBackend& MeterEnergySource::backend_state(const std::strin
     return backends_.emplace(backend, b).first->second;
 }
 
+void MeterEnergySource::frameReported(const std::string& backend, const ReportedEnergy& energy) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Reported& r = reported_[backend];
+    r.last = energy;
+    if (!energy.available || energy.seconds <= 0) return;
+    const double w = energy.joules / energy.seconds;
+    r.j_per_frame = r.frames == 0 ? energy.joules : 0.9 * r.j_per_frame + 0.1 * energy.joules;
+    r.watts = r.frames == 0 ? w : 0.9 * r.watts + 0.1 * w;
+    ++r.frames;
+}
+
 void MeterEnergySource::frameFinished(int, const std::string& backend, int64_t frame_index,
                                       SteadyClock::time_point start, SteadyClock::time_point end) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (reported_.count(backend)) return;   // its own device's meters speak for it, not this machine's
     PerBackend& b = backend_state(backend);
     if (b.meter < 0) return;
     energy::FrameMark mark{b.stream, frame_index, start, end};
@@ -78,6 +90,21 @@ void MeterEnergySource::poll_locked() {
 EnergyFigures MeterEnergySource::figures(const QString& backend_name) const {
     const std::string backend = backend_name.toStdString();
     EnergyFigures f;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto r = reported_.find(backend);
+        if (r != reported_.end()) {
+            f.meter = QStringLiteral("board ") + QString::fromStdString(r->second.last.meter);
+            if (r->second.frames > 0) {
+                f.power_w = r->second.watts;
+                f.joules_per_frame = r->second.j_per_frame;
+                if (r->second.j_per_frame > 0) f.frames_per_joule = 1.0 / r->second.j_per_frame;
+            } else {
+                f.unavailable = QStringLiteral("not available on the board: ") + QString::fromStdString(r->second.last.why_not);
+            }
+            return f;
+        }
+    }
     const int meter = meter_for(backend);
     if (meter < 0) {
         f.unavailable = QStringLiteral("not available: ") + reason_for(backend);

@@ -22,6 +22,7 @@ public:
 
     void frameFinished(int worker, const std::string& backend, int64_t frame_index, SteadyClock::time_point start,
                        SteadyClock::time_point end) override;
+    void frameReported(const std::string& backend, const ReportedEnergy& energy) override;
     EnergyFigures figures(const QString& backend) const override;
     std::string summaryJson() const override;
     // Attributes energy to finished frames the sampler has covered since (also done on every frame).
@@ -50,6 +51,14 @@ private:
     std::unique_ptr<energy::EnergyAttribution> attribution_;
     mutable std::mutex mutex_;
     std::map<std::string, PerBackend> backends_;
+    // Backends that report their own device's energy (remote boards): the latest report, and the
+    // average J/frame over recent reports.
+    struct Reported {
+        ReportedEnergy last;
+        double j_per_frame = 0, watts = 0;
+        int frames = 0;
+    };
+    std::map<std::string, Reported> reported_;
 };
 
 }  // namespace edgemoe::app

@@ -181,6 +181,7 @@ void Pipeline::on_result(const ResultPtr& r) {
     if (r->worker == 0) experts_.add(*r);
     metrics_.add(*r);
     energy_->frameFinished(r->worker, r->backend, r->frame ? r->frame->index : -1, r->start, r->end);
+    if (r->passes > 0 && r->out[0].net.energy.reported) energy_->frameReported(r->backend, r->out[0].net.energy);
     compositor_.submit(r);
 }
 

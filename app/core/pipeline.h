@@ -63,6 +63,7 @@ public:
     void setCompareEnabled(bool enabled);
     bool compareEnabled() const { return compare_enabled_.load(); }
     void setBackendOptions(const BackendOptions& options);
+    const BackendOptions& backendOptions() const { return options_.backend_options; }
     // Must be called while no frames flow (before start(), or between shutdown() and start()).
     void setEnergySource(std::shared_ptr<EnergySource> energy);
 

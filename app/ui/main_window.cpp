@@ -28,7 +28,9 @@
 #include "core/palette.h"
 #include "edgemoe/error.h"
 #include "edgemoe/resources.h"
+#include "core/board_link.h"
 #include "ui/compare_view.h"
+#include "ui/connect_board_dialog.h"
 #include "ui/expert_view.h"
 #include "ui/message_banner.h"
 #include "ui/stats_view.h"
@@ -281,6 +283,10 @@ void MainWindow::build_ui() {
         l->addWidget(compare_check_, 1, 0);
         l->addWidget(compare_combo_, 1, 1);
         l->addWidget(backend_note_, 2, 0, 1, 2);
+        auto* board = no_focus(new QPushButton(tr("Connect to board…")));
+        board->setToolTip(tr("Add the backends of a board running edgemoe-serve"));
+        connect(board, &QPushButton::clicked, this, &MainWindow::openConnectBoard);
+        l->addWidget(board, 3, 0, 1, 2);
         l->setColumnStretch(1, 1);
         cl->addWidget(card(tr("Backend"), w));
     }
@@ -1020,6 +1026,30 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         pipeline_.shutdown();
     }
     e->accept();
+}
+
+void MainWindow::openConnectBoard() {
+    if (!board_link_) board_link_ = new BoardLink(pipeline_, this);
+    auto open = [this] {
+        return settings_file_.isEmpty() ? std::make_unique<QSettings>()
+                                        : std::make_unique<QSettings>(settings_file_, QSettings::IniFormat);
+    };
+    ConnectBoardDialog dialog(*board_link_, BoardSettings::load(*open()), this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    if (save_settings_) dialog.settings().save(*open());
+    addBackends(board_link_->backends());
+}
+
+void MainWindow::addBackends(const std::vector<BackendInfo>& backends) {
+    for (const BackendInfo& b : backends) {
+        const QString name = QString::fromStdString(b.name);
+        if (std::any_of(backends_.begin(), backends_.end(), [&](const BackendInfo& x) { return x.name == b.name; })) continue;
+        backends_.push_back(b);
+        for (QComboBox* combo : {backend_combo_, compare_combo_}) {
+            combo->addItem(b.available ? name : name + tr(" (not available)"), name);
+            if (!b.available) combo->setItemData(combo->count() - 1, QString::fromStdString(b.why_not), Qt::ToolTipRole);
+        }
+    }
 }
 
 }  // namespace edgemoe::app

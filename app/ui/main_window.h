@@ -24,6 +24,7 @@ class QToolButton;
 
 namespace edgemoe::app {
 
+class BoardLink;
 class CompareView;
 class ExpertView;
 class MessageBanner;
@@ -58,6 +59,7 @@ public:
     MessageBanner* banner() const { return banner_; }
     QAbstractButton* taskButton(TaskMode m) const;
     QAbstractButton* viewButton(ViewMode m) const;
+    BoardLink* boardLink() const { return board_link_; }
     QComboBox* backendCombo() const { return backend_combo_; }
     QComboBox* compareCombo() const { return compare_combo_; }
     QCheckBox* compareCheck() const { return compare_check_; }
@@ -100,6 +102,10 @@ public slots:
     QString saveWindowShot(const QString& path = {});
     QString exportMetrics(const QString& base = {});
     void toggleFullscreen();
+    // "Connect to board...": the dialog; on success the board's backends join the lists.
+    void openConnectBoard();
+    // Adds backends (a board's "remote/...") to both backend lists; names already listed are kept.
+    void addBackends(const std::vector<edgemoe::BackendInfo>& backends);
 
 signals:
     void frameDisplayed(qint64 frame_index);
@@ -114,6 +120,7 @@ protected:
     void resizeEvent(QResizeEvent* e) override;
 
 private:
+    BoardLink* board_link_ = nullptr;
     void build_ui();
     void build_actions();
     void wire_pipeline();

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "args.h"
+#include "remote_args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/energy.h"
 #include "edgemoe/frame_runner.h"
@@ -36,6 +37,8 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
                    the emulator's GEMM kernel (avx512, avx2, baseline) for that entry
   --emu-gemm NAME  fpga-emu's GEMM kernel for entries without @ (default: the fastest this CPU runs)
   --threads N      worker threads (default: all cores)
+  --remote H:P[/B] remote: an edgemoe-serve, e.g. board:50613/fpga (with --backend remote)
+  --token-file F   remote: file holding the server's shared token (needed from another machine)
   --frames N       timed frames per task (default: 30)
   --warmup N       untimed frames first (default: 3)
   --json FILE      also write the figures as JSON
@@ -128,7 +131,8 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
-                          "--sysfs-root", "--clock-mhz", "--emu-gemm"});
+                          "--sysfs-root", "--clock-mhz", "--emu-gemm", "--remote",
+                          "--token-file"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -140,6 +144,7 @@ int run(int argc, char** argv) {
     opts.threads = int(args.get_int("--threads", 0));
     if (opts.threads <= 0) opts.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     opts.emu_gemm = args.get("--emu-gemm");
+    cli::apply_remote_args(args, opts);
     std::vector<std::string> backends;
     {
         std::string list = args.get("--backend", "cpu"), item;

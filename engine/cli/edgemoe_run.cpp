@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "args.h"
+#include "remote_args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/colorize.h"
 #include "edgemoe/energy.h"
@@ -29,6 +30,8 @@ const char* kUsage = R"(usage: edgemoe-run [options]
   --task NAME        task name from the model, or "all" (default: the model's first task)
   --backend NAME     backend (default: cpu)
   --threads N        worker threads (default: all cores)
+  --remote H:P[/B]   remote: an edgemoe-serve, e.g. board:50613/fpga (with --backend remote)
+  --token-file F     remote: file holding the server's shared token (needed from another machine)
   --xclbin FILE      fpga: the kernel binary to load
   --device SPEC      fpga: card index, PCIe BDF, a list "0,1" or "all" (default 0)
   --frames N         stop after N frames (default: all)
@@ -51,7 +54,7 @@ std::string frame_name(int64_t index, const std::string& task, const char* ext) 
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--raw", "--help", "--list-backends"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--out", "--idle-seconds",
-                          "--sysfs-root", "--xclbin", "--device"});
+                          "--sysfs-root", "--xclbin", "--device", "--remote", "--token-file"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -84,6 +87,7 @@ int run(int argc, char** argv) {
     opts.threads = int(args.get_int("--threads", 0));
     opts.xclbin = args.get("--xclbin");
     opts.device = args.get("--device");
+    cli::apply_remote_args(args, opts);
     const std::string backend_name = args.get("--backend", "cpu");
     FrameRunner runner(model, create_backend(backend_name, model, opts));
     auto source = FrameSource::open(input);

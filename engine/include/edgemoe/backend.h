@@ -22,6 +22,9 @@ struct BackendOptions {
     bool emu_kernel_linear_unit = false;  // fpga-emu: use the kernel's own (slow) linear unit code
     std::string emu_gemm;       // fpga-emu: the exact GEMM's micro-kernel ("avx512", "avx2", "baseline";
                                 // empty = the fastest this CPU runs)
+    std::string remote;         // remote: "HOST:PORT[/backend]" of an edgemoe-serve
+    std::string remote_token;   // remote: the server's shared token (needed from another machine)
+    int remote_deadline_ms = 5000;  // remote: the longest wait for one frame's result
 };
 
 // A figure a backend counts while it runs, for benchmarks and diagnostics: why a run is as fast or as
@@ -72,6 +75,11 @@ std::vector<DevicePowerSource> device_power_sources(std::string_view backend, co
 
 // Every backend this build knows, and whether it can run here.
 std::vector<BackendInfo> list_backends();
+
+// The backends an edgemoe-serve at options.remote offers, named "remote/<its backend>" for
+// create_backend. Throws BackendError saying why the server cannot be used (unreachable, refused,
+// another model than `model`).
+std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options);
 
 // Creates a backend by name. Throws BackendError naming the backend and the reason.
 std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,

@@ -4,6 +4,7 @@
 // resolution, and how long each stage took. A caller keeps one FrameResult per stream and passes it
 // again for the next frame, so the buffers inside are reused rather than reallocated.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -29,6 +30,17 @@ struct StageTimes {
     double capture = 0, preprocess = 0, backbone = 0, head = 0, postprocess = 0, draw = 0, total = 0;
 };
 
+// Energy that a backend's own device measured, for backends that measure it themselves (a remote
+// board reports its meters with every frame). Backends in this process leave `reported` false: the
+// energy meters of this machine describe them.
+struct ReportedEnergy {
+    bool reported = false;      // this backend reports energy itself
+    bool available = false;     // a figure below; else why_not says why there is none
+    double joules = 0, seconds = 0;   // of one recent frame on the device
+    std::string meter;          // which sensor, e.g. "board rapl:package-0"
+    std::string why_not;
+};
+
 // A backend's output for one frame: raw head output, channels x height x width, at model resolution.
 struct NetworkOutput {
     int task = -1;
@@ -37,6 +49,7 @@ struct NetworkOutput {
     std::vector<ExpertRouting> routing;     // one per MoE block, in block order
     std::vector<float> backbone;            // [tokens][embed] after the last block, when captured
     double backbone_ms = 0, head_ms = 0;
+    ReportedEnergy energy;
 
     const float* channel(int c) const { return raw.data() + size_t(c) * height * width; }
 };

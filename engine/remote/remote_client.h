@@ -1,0 +1,103 @@
+#pragma once
+// The client side of edgemoe-serve: one connection (a gRPC channel and one Infer stream) to a server,
+// with up to `max_in_flight` frames out at once so the network's latency hides behind the board's
+// inference. Results come back in frame order. A frame offered while the window is full is refused
+// (submit returns false) and the caller drops it: stale frames are never queued.
+//
+// Failures throw RemoteError with a message for people: "board disconnected: ..." when the stream
+// breaks, "board stalled: ..." when a frame's result misses its deadline, "refused by the board: ..."
+// for a wrong token, and a model mismatch naming both models.
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "edgemoe/model.h"
+#include "edgemoe/result.h"
+#include "remote/wire.h"
+
+namespace grpc {
+class Channel;
+class ClientContext;
+template <class W, class R>
+class ClientReaderWriter;
+}  // namespace grpc
+
+namespace edgemoe::remote {
+
+struct RemoteError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct ClientOptions {
+    std::string address;        // HOST:PORT[/backend]
+    std::string token;
+    std::chrono::milliseconds connect_timeout{3000};
+    std::chrono::milliseconds frame_deadline{5000};
+    int max_in_flight = 2;
+};
+
+// What the server said about itself (Hello).
+struct ServerInfo {
+    pb::HelloReply hello;
+    std::string backend;        // the backend this client's frames use
+};
+
+// Calls Hello (with the token) and checks the protocol version; no model check.
+ServerInfo hello(const ClientOptions& options);
+
+class RemoteClient {
+public:
+    // Connects: Hello, protocol and model check against `model`, then opens the frame stream.
+    RemoteClient(std::shared_ptr<const Model> model, ClientOptions options);
+    ~RemoteClient();
+    RemoteClient(const RemoteClient&) = delete;
+    RemoteClient& operator=(const RemoteClient&) = delete;
+
+    const ServerInfo& server() const { return info_; }
+    const std::string& target() const { return address_.target; }
+    // False once the stream has failed; every later call throws the failure.
+    bool healthy() const;
+
+    // image: CV_8UC3 at the model's input size. False (nothing sent) when max_in_flight frames are out.
+    bool submit(const cv::Mat& image, int task);
+    int in_flight() const { return in_flight_; }
+    // True when the oldest frame's result has arrived (collect will not wait), or the stream failed.
+    bool ready() const;
+    // The oldest frame's result, waiting up to the frame deadline. `energy` gets the server's latest
+    // per-frame energy; `server_ms` (optional) the server's own time for the frame.
+    void collect(NetworkOutput& out, double* server_ms = nullptr);
+
+private:
+    void reader_loop();
+    [[noreturn]] void fail(const std::string& why);
+    void close_stream();
+
+    std::shared_ptr<const Model> model_;
+    ClientOptions options_;
+    RemoteAddress address_;
+    ServerInfo info_;
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<grpc::ClientContext> context_;
+    std::unique_ptr<grpc::ClientReaderWriter<pb::FrameRequest, pb::FrameReply>> stream_;
+    std::thread reader_;
+
+    pb::FrameRequest request_;          // reused for every frame
+    uint64_t next_sequence_ = 0, expect_sequence_ = 0;
+    int in_flight_ = 0;                 // the caller's thread only
+
+    mutable std::mutex mutex_;          // guards everything below
+    std::condition_variable arrived_;
+    std::vector<pb::FrameReply> ready_; // ring of max_in_flight replies
+    size_t ready_head_ = 0, ready_count_ = 0;
+    bool reader_done_ = false;
+    std::string failure_;               // set once: the first failure, for people
+};
+
+}  // namespace edgemoe::remote
