@@ -17,6 +17,7 @@ class QButtonGroup;
 class QCheckBox;
 class QComboBox;
 class QFrame;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSlider;
@@ -164,6 +165,7 @@ private:
     CompareView* compare_view_ = nullptr;
     QWidget* compare_card_ = nullptr;
     QWidget* panels_host_ = nullptr;
+    QHBoxLayout* panels_layout_ = nullptr;
     QLabel* model_label_ = nullptr;
     QLabel* status_label_ = nullptr;
     QTimer refresh_timer_;
