@@ -39,12 +39,22 @@ constexpr int kGap = 4;
 constexpr int kMaxNaturalWidth = 1280;
 constexpr int kGridAlpha = 100;   // expert grid over the image
 
-// A rounded label. `anchor` is the top-left corner, or the top-right one when `right` is set.
-QRect draw_chip(QPainter& p, QPoint anchor, bool right, const QString& text, const QFont& font, const QColor& bg,
-                const QColor& fg, int pad) {
+// The first of `wordings` that fits `max_w` pixels in `font`, else the last one cut with an ellipsis.
+QString fit_text(std::initializer_list<QString> wordings, const QFont& font, int max_w) {
     const QFontMetrics fm(font);
+    for (const QString& w : wordings)
+        if (fm.horizontalAdvance(w) <= max_w) return w;
+    return fm.elidedText(*(wordings.end() - 1), Qt::ElideRight, std::max(0, max_w));
+}
+
+// A rounded label. `anchor` is the top-left corner, or the top-right one when `right` is set. The
+// text is cut to keep the chip within `max_w` pixels.
+QRect draw_chip(QPainter& p, QPoint anchor, bool right, QString text, const QFont& font, const QColor& bg,
+                const QColor& fg, int pad, int max_w = 1 << 20) {
+    const QFontMetrics fm(font);
+    if (fm.horizontalAdvance(text) + 2 * pad > max_w) text = fm.elidedText(text, Qt::ElideRight, std::max(0, max_w - 2 * pad));
     const int w = fm.horizontalAdvance(text) + 2 * pad, h = fm.height() + pad;
-    QRect r(right ? anchor.x() - w : anchor.x(), anchor.y(), w, h);
+    QRect r(right ? anchor.x() - w + 1 : anchor.x(), anchor.y(), w, h);   // right: its right edge at anchor.x()
     p.setPen(Qt::NoPen);
     p.setBrush(bg);
     p.drawRoundedRect(r, h / 2.6, h / 2.6);
@@ -491,15 +501,22 @@ void FrameComposer::draw_decorations(QImage& img, const InferenceResult& primary
         int labels_right = r.left();
         if (s.labels) {
             const QColor accent = pr.worker == 0 ? palette::kAccent : palette::kAccent2;
-            const QRect a = draw_chip(p, QPoint(r.left() + (outside_ ? 0 : m), row0), false, QString::fromStdString(task.name).toUpper(),
-                                      palette::font(u, QFont::Bold), accent, QColor(8, 10, 14), d.pad);
+            const int x0 = r.left() + (outside_ ? 0 : m), x_end = r.right() - (outside_ ? 0 : m);
+            const QRect a = draw_chip(p, QPoint(x0, row0), false, QString::fromStdString(task.name).toUpper(),
+                                      palette::font(u, QFont::Bold), accent, QColor(8, 10, 14), d.pad, x_end - x0 + 1);
+            // The longest wording that fits next to the task chip.
             QString rest = QString::fromStdString(res.backend) + "  ·  " + ms_text(fr.times.total);
             if (pr.worker == lagging) rest += QStringLiteral("  ·  %1 s old").arg(lag_s, 0, 'f', 1);
-            if (s.experts && s.expert_block < int(c.moe_blocks.size()))
-                rest += QStringLiteral("  ·  experts of MoE block %1").arg(c.moe_blocks[size_t(s.expert_block)]);
+            QString full = rest, shorter = rest;
+            if (s.experts && s.expert_block < int(c.moe_blocks.size())) {
+                full += QStringLiteral("  ·  experts of MoE block %1").arg(c.moe_blocks[size_t(s.expert_block)]);
+                shorter += QStringLiteral("  ·  block %1").arg(c.moe_blocks[size_t(s.expert_block)]);
+            }
+            const int room = x_end - (a.right() + m / 2) + 1;
+            rest = fit_text({full, shorter, rest}, palette::font(u), room - 2 * d.pad);
             const QRect b = draw_chip(p, QPoint(a.right() + m / 2, a.top()), false, rest, palette::font(u),
                                       pr.worker == lagging ? QColor(60, 40, 8, 220) : chip_bg,
-                                      pr.worker == lagging ? palette::kWarn : palette::kText, d.pad);
+                                      pr.worker == lagging ? palette::kWarn : palette::kText, d.pad, std::max(0, room));
             pr.labels = a.united(b);
             labels_right = b.right();
         }
@@ -511,25 +528,34 @@ void FrameComposer::draw_decorations(QImage& img, const InferenceResult& primary
             agreement = agreement_text(metrics->segmentation[pr.pass], QString::fromStdString(primary.backend),
                                        metrics->seg[pr.pass].pixel_agreement, metrics->seg[pr.pass].miou,
                                        metrics->depth_mrd[pr.pass]);
-        if (outside_ && s.labels) {
+        int right_x = r.right() - (outside_ ? 0 : m);
+        if (s.labels) {
+            // Outside, the badges sit in one row; over the image, in a column under each other.
             const QFontMetrics black(palette::font(u, QFont::Black)), regular(palette::font(u));
             int need = 0;
-            if (!c.trained) need += black.horizontalAdvance(QStringLiteral("UNTRAINED MODEL")) + 2 * d.pad;
-            if (!agreement.isEmpty()) need += (need ? m / 2 : 0) + regular.horizontalAdvance(agreement) + 2 * d.pad;
-            if (need > 0 && labels_right + m + need > r.right()) badge_y = row0 + d.chip_h + m / 2;
+            if (!c.trained) need = black.horizontalAdvance(QStringLiteral("UNTRAINED MODEL")) + 2 * d.pad;
+            if (!agreement.isEmpty()) {
+                const int w = regular.horizontalAdvance(agreement) + 2 * d.pad;
+                need = outside_ ? need + (need ? m / 2 : 0) + w : std::max(need, w);
+            }
+            if (need > 0 && labels_right + m + need > right_x) badge_y = row0 + d.chip_h + m / 2;
         }
-        int right_x = r.right() - (outside_ ? 0 : m);
         int right_y = badge_y;
+        const int left_limit = (badge_y == row0 && s.labels) ? labels_right + m : r.left() + (outside_ ? 0 : m);
         const bool badges_in_a_row = outside_;
         if (!c.trained) {
-            const QRect st = draw_chip(p, QPoint(right_x, right_y), true, QStringLiteral("UNTRAINED MODEL"),
-                                       palette::font(u, QFont::Black), palette::kWarn, QColor(20, 14, 0), d.pad);
+            const QFont black = palette::font(u, QFont::Black);
+            const QString stamp = fit_text({QStringLiteral("UNTRAINED MODEL"), QStringLiteral("UNTRAINED")}, black,
+                                           right_x - left_limit + 1 - 2 * d.pad);
+            const QRect st = draw_chip(p, QPoint(right_x, right_y), true, stamp, black, palette::kWarn, QColor(20, 14, 0), d.pad,
+                                       right_x - left_limit + 1);
             pr.badges = st;
             if (badges_in_a_row) right_x = st.left() - m / 2;
             else right_y = st.bottom() + m / 2;
         }
-        if (!agreement.isEmpty()) {
-            const QRect ag = draw_chip(p, QPoint(right_x, right_y), true, agreement, palette::font(u), chip_bg, palette::kAccent2, d.pad);
+        if (!agreement.isEmpty() && right_x - left_limit > 4 * d.pad) {
+            const QRect ag = draw_chip(p, QPoint(right_x, right_y), true, agreement, palette::font(u), chip_bg, palette::kAccent2,
+                                       d.pad, right_x - left_limit + 1);
             pr.badges = pr.badges.isNull() ? ag : pr.badges.united(ag);
         }
 
