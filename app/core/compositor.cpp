@@ -680,6 +680,11 @@ double Compositor::latestPartnerAgeMs() const {
     return latest_.partner_age_ms;
 }
 
+std::vector<FrameComposer::PanelRect> Compositor::latestPanels() const {
+    std::lock_guard lock(out_mutex_);
+    return latest_panels_;
+}
+
 QImage* Compositor::free_buffer(QSize size) {
     static_assert(std::tuple_size_v<decltype(ring_)> > 0);
     QImage* fallback = nullptr;
@@ -766,6 +771,7 @@ void Compositor::loop_thread() {
             {
                 std::lock_guard out_lock(out_mutex_);
                 latest_ = std::move(c);
+                latest_panels_ = composer_.panels();
                 fresh_ = true;
             }
             composed_count_.fetch_add(1);

@@ -184,6 +184,8 @@ public:
     CompareMetrics latestCompare() const;
     // Compare mode: how much older the partner panel's frame is than the primary's, in the latest image.
     double latestPartnerAgeMs() const;
+    // Where the panels and their decorations are in the latest image (tests).
+    std::vector<FrameComposer::PanelRect> latestPanels() const;
     uint64_t composedCount() const { return composed_count_.load(); }
 
 signals:
@@ -212,6 +214,7 @@ private:
 
     mutable std::mutex out_mutex_;
     Composed latest_;
+    std::vector<FrameComposer::PanelRect> latest_panels_;   // assigned in place: no allocation per frame
     bool fresh_ = false;
     std::atomic<bool> notified_{false};
     std::atomic<uint64_t> composed_count_{0};

@@ -6,7 +6,7 @@
 
 namespace edgemoe::app {
 
-CompareView::CompareView(QWidget* parent) : QWidget(parent) { setMinimumSize(240, 170); }
+CompareView::CompareView(QWidget* parent) : QWidget(parent) { setMinimumSize(220, 170); }
 
 void CompareView::setData(const CompareMetrics& m, const StreamStats& a, const StreamStats& b, const EnergyFigures& ea,
                           const EnergyFigures& eb, const QStringList& task_names, const CompareSummary& summary) {

@@ -215,7 +215,8 @@ void MainWindow::build_ui() {
     // Wide enough for "MoE block 11" plus the arrow: the card's title would squeeze it otherwise.
     block_combo_->setMinimumWidth(block_combo_->fontMetrics().horizontalAdvance(QStringLiteral("MoE block 11")) + 44);
     block_combo_->setToolTip(tr("Which MoE block's routing to show ([ and ])"));
-    panels->addWidget(card(tr("Experts · routing per task"), expert_view_, block_combo_), 4);
+    // A short card title: with the block list next to it, it must leave room at 1280 wide in compare mode.
+    panels->addWidget(card(tr("Experts"), expert_view_, block_combo_), 4);
     stats_view_ = new StatsView;
     stats_view_->setSources(&pipeline_.stats(), &pipeline_.energy());
     panels->addWidget(card(tr("Performance"), stats_view_, export_button), 6);

@@ -20,7 +20,8 @@ QString opt(const std::optional<double>& v, int decimals) { return v ? QString::
 }  // namespace
 
 StatsTable::StatsTable(Part part, QWidget* parent) : QWidget(parent), part_(part) {
-    setMinimumSize(200, part == Part::Latency ? 150 : 50);
+    // The minimum width comes from minimumSizeHint(): the labels and values it must show.
+    setMinimumHeight(part == Part::Latency ? 150 : 50);
 }
 
 void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats& d, const EnergyFigures e[2]) {
@@ -208,7 +209,7 @@ void EnergyStrip::paintEvent(QPaintEvent*) {
     }
 }
 
-LivePlot::LivePlot(QWidget* parent) : QWidget(parent) { setMinimumSize(140, 120); }
+LivePlot::LivePlot(QWidget* parent) : QWidget(parent) { setMinimumSize(120, 120); }
 
 void LivePlot::setData(const std::vector<QPointF> latency[2], const std::vector<QPointF> power[2], int streams, double window_s,
                        const QString names[2], const QString& power_note) {
@@ -223,11 +224,21 @@ void LivePlot::setData(const std::vector<QPointF> latency[2], const std::vector<
     update();
 }
 
-QString LivePlot::title() const {
+int LivePlot::key_width() const {
     const QFontMetrics fm(palette::font(11));
     int key_w = 0;
     for (int s = 0; s < streams_; ++s) key_w += fm.horizontalAdvance(names_[s].isEmpty() ? QStringLiteral("—") : names_[s]) + 26;
-    const int room = width() - key_w - 8;
+    return key_w;
+}
+
+// Narrow (compare mode at 1280 wide): the key goes under the title rather than squeeze it.
+bool LivePlot::key_on_second_line() const {
+    return QFontMetrics(palette::font(11)).horizontalAdvance(tr("latency ms")) > width() - key_width() - 8;
+}
+
+QString LivePlot::title() const {
+    const QFontMetrics fm(palette::font(11));
+    const int room = key_on_second_line() ? width() : width() - key_width() - 8;
     const bool has_power = !power_[0].empty() || !power_[1].empty();
     // The longest wording that fits, rather than a cut-off one.
     const QString wordings[] = {has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute"),
@@ -246,7 +257,9 @@ void LivePlot::paintEvent(QPaintEvent*) {
     p.setFont(fs);
     const bool has_power = !power_[0].empty() || !power_[1].empty();
     const int left = fm.horizontalAdvance("1000") + 8, right = has_power ? fm.horizontalAdvance("100 W") + 8 : 8;
-    const int top = fm.height() + 6, bottom = fm.height() + 6;
+    const bool two_lines = key_on_second_line();
+    const int key_y = two_lines ? fm.height() + 2 : 0;
+    const int top = key_y + fm.height() + 6, bottom = fm.height() + 6;
     const QRect plot(left, top, width() - left - right, height() - top - bottom);
     if (plot.width() < 20 || plot.height() < 20) return;
 
@@ -286,9 +299,7 @@ void LivePlot::paintEvent(QPaintEvent*) {
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignLeft, tr("−%1 s").arg(int(window_s_)));
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignRight, tr("now"));
     // The title gives way to the key at the right: measure the key first.
-    int key_w = 0;
-    for (int s = 0; s < streams_; ++s)
-        key_w += fm.horizontalAdvance(names_[s].isEmpty() ? QStringLiteral("—") : names_[s]) + 26;
+    const int key_w = two_lines ? 0 : key_width();
     p.drawText(QRect(0, 0, std::max(0, width() - key_w - 8), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter, title());
 
     // Series: latency solid, power dashed.
@@ -320,9 +331,9 @@ void LivePlot::paintEvent(QPaintEvent*) {
         const int w = fm.horizontalAdvance(t);
         x -= w;
         p.setPen(s == 0 ? palette::kAccent : palette::kAccent2);
-        p.drawText(QPoint(x, fm.ascent() + 1), t);
+        p.drawText(QPoint(x, key_y + fm.ascent() + 1), t);
         x -= 16;
-        p.drawLine(x, fm.height() / 2 + 1, x + 12, fm.height() / 2 + 1);
+        p.drawLine(x, key_y + fm.height() / 2 + 1, x + 12, key_y + fm.height() / 2 + 1);
         x -= 10;
     }
     if (!has_power && !power_note_.isEmpty()) {

@@ -85,6 +85,9 @@ protected:
     void paintEvent(QPaintEvent*) override;
 
 private:
+    int key_width() const;
+    bool key_on_second_line() const;
+
     std::vector<QPointF> latency_[2], power_[2];
     int streams_ = 1;
     double window_s_ = 60;
