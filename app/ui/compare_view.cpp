@@ -12,6 +12,8 @@ void CompareView::setData(const CompareMetrics& m, const StreamStats& a, const S
                           const EnergyFigures& eb, const QStringList& task_names, const CompareSummary& summary) {
     names_[0] = a.backend.isEmpty() ? QStringLiteral("—") : a.backend;
     names_[1] = b.backend.isEmpty() ? QStringLiteral("—") : b.backend;
+    // The frame the agreement was measured on (both backends ran it), shown next to the names.
+    pair_note_ = m.valid && m.frame_index >= 0 ? tr("agreement on frame %1").arg(m.frame_index + 1) : QString();
     summary_ = summary;
     agreement_.clear();
     if (!m.valid) {
@@ -28,7 +30,6 @@ void CompareView::setData(const CompareMetrics& m, const StreamStats& a, const S
             else
                 agreement_ << tr("%1: mean relative difference %2%").arg(task).arg(m.depth_mrd[p] * 100, 0, 'f', 3);
         }
-        if (!agreement_.isEmpty() && m.frame_index >= 0) agreement_.last() += tr("  (frame %1)").arg(m.frame_index + 1);
     }
     rows_.clear();
     tones_.clear();
@@ -52,7 +53,7 @@ void CompareView::setData(const CompareMetrics& m, const StreamStats& a, const S
     // mode each stream runs at its own pace (a slow partner skips frames).
     const double la = a.mean.total - a.mean.capture, lb = b.mean.total - b.mean.capture;
     add(tr("inference ms"), num(la, 1), num(lb, 1), la, lb, tr("faster"), tr("slower"));
-    add(tr("frames/s alone"), num(la > 0 ? 1000 / la : 0, 1), num(lb > 0 ? 1000 / lb : 0, 1), la, lb, tr("faster"), tr("slower"));
+    add(tr("fps alone"), num(la > 0 ? 1000 / la : 0, 1), num(lb > 0 ? 1000 / lb : 0, 1), la, lb, tr("faster"), tr("slower"));
     if (ea.available() || eb.available()) {
         add(tr("power W"), opt(ea.power_w, 1), opt(eb.power_w, 1), val(ea.power_w), val(eb.power_w), tr("less"), tr("more"));
         add(tr("J/frame"), opt(ea.joules_per_frame, 3), opt(eb.joules_per_frame, 3), val(ea.joules_per_frame),
@@ -77,20 +78,18 @@ void CompareView::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.setRenderHint(QPainter::TextAntialiasing);
     // The largest font (12 down to 10 px) at which the table's labels and ratios fit the width.
-    int px = 12;
-    int label_w = 0, col = 0, ratio_w = 0;
-    for (; px >= 10; --px) {
-        const QFontMetrics fm(palette::font(px)), fmb(palette::font(px, QFont::DemiBold));
-        label_w = 0, col = fmb.horizontalAdvance(names_[0]) + 8, ratio_w = fm.horizontalAdvance(tr("ratio"));
-        col = std::max(col, fmb.horizontalAdvance(names_[1]) + 8);
+    int px = 12, label_w = 0, col = 0, ratio_w = 0;
+    for (;; --px) {
+        const QFontMetrics fm(palette::font(px)), fmb(palette::font(px, QFont::DemiBold)), fms(palette::font(std::min(px, 11)));
+        label_w = 0, ratio_w = fms.horizontalAdvance(tr("ratio"));
+        col = std::max(fms.horizontalAdvance(names_[0]), fms.horizontalAdvance(names_[1])) + 6;   // the column heads
         for (const auto& r : rows_) {
-            label_w = std::max(label_w, fm.horizontalAdvance(r[0]) + 10);
-            col = std::max({col, fm.horizontalAdvance(r[1]) + 8, fm.horizontalAdvance(r[2]) + 8});
-            ratio_w = std::max(ratio_w, fmb.horizontalAdvance(r[3]) + 4);
+            label_w = std::max(label_w, fm.horizontalAdvance(r[0]) + 6);
+            col = std::max({col, fm.horizontalAdvance(r[1]) + 6, fm.horizontalAdvance(r[2]) + 6});
+            ratio_w = std::max(ratio_w, fmb.horizontalAdvance(r[3]) + 2);
         }
-        if (label_w + 2 * col + ratio_w <= width()) break;
+        if (px == 10 || label_w + 2 * col + ratio_w <= width()) break;
     }
-    px = std::max(px, 10);
     const QFont f = palette::font(px), fb = palette::font(px, QFont::DemiBold), fs = palette::font(std::min(px, 11));
     const QFontMetrics fm(f);
     const int line = fm.height() + 3;
@@ -104,6 +103,13 @@ void CompareView::paintEvent(QPaintEvent*) {
     x += fm.horizontalAdvance(tr("vs")) + 8;
     p.setPen(palette::kAccent2);
     p.drawText(QPoint(x, y + fm.ascent()), names_[1]);
+    x += QFontMetrics(fb).horizontalAdvance(names_[1]) + 10;
+    if (!pair_note_.isEmpty()) {
+        p.setFont(fs);
+        p.setPen(palette::kTextDim);
+        p.drawText(QRect(x, y, std::max(0, width() - x), line), Qt::AlignRight | Qt::AlignVCenter,
+                   QFontMetrics(fs).elidedText(pair_note_, Qt::ElideRight, std::max(0, width() - x)));
+    }
     y += line + 2;
     p.setFont(f);
     for (const QString& l : agreement_) {
@@ -117,6 +123,7 @@ void CompareView::paintEvent(QPaintEvent*) {
     y += 4;
     // Value columns right after the labels; the ratio column takes the rest.
     col = std::max(col, std::min(70, (width() - label_w - ratio_w) / 2));
+    clipped_ = label_w + 2 * col + ratio_w > width();
     p.setFont(fs);
     p.setPen(palette::kAccent);
     p.drawText(QRect(label_w, y, col - 6, line), Qt::AlignRight | Qt::AlignVCenter, names_[0]);

@@ -26,6 +26,8 @@ public:
     QString note() const { return note_; }
     // Which stream is the bottleneck, in a sentence (empty when neither is).
     QString bottleneck() const { return summary_.text; }
+    // Whether the table did not fit the width at the last paint (tests: it fits at 1280x720).
+    bool clipped() const { return clipped_; }
     QSize sizeHint() const override { return {300, 210}; }
 
 protected:
@@ -36,7 +38,8 @@ private:
     QStringList agreement_;
     std::vector<std::array<QString, 4>> rows_;
     std::vector<int> tones_;
-    QString note_;
+    QString note_, pair_note_;
+    bool clipped_ = false;
     CompareSummary summary_;
 };
 

@@ -1019,8 +1019,9 @@ void MainWindow::refreshPanels() {
 
 void MainWindow::resizeEvent(QResizeEvent* e) {
     QMainWindow::resizeEvent(e);
-    // The panels under the video take about a quarter of the height.
-    if (panels_host_) panels_host_->setFixedHeight(std::clamp(height() * 27 / 100, 200, 300));
+    // The panels under the video take about a quarter of the height (at least what the performance
+    // table's ten rows need at its smallest font).
+    if (panels_host_) panels_host_->setFixedHeight(std::clamp(height() * 27 / 100, 214, 300));
     if (badge_) badge_->setText(width() >= 1500 ? tr("UNTRAINED MODEL · outputs mean nothing") : tr("UNTRAINED MODEL"));
 }
 

@@ -28,6 +28,7 @@ void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats
     const QString old_heads[2] = {head_[0], head_[1]};
     const int old_streams = streams_;
     streams_ = streams;
+    passes_ = s[0].passes;
     rows_.clear();
     for (int i = 0; i < 2; ++i) head_[i] = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
     auto row = [&](const QString& label, auto&& f) {
@@ -49,7 +50,6 @@ void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats
         row(tr("draw"), [&](int) { return drawn ? ms(d.draw_ms) : dash; });
         row(tr("UI thread"), [&](int) { return drawn ? QString::number(d.ui_ms, 'f', 2) : dash; });
         row(tr("total"), [&](int i) { return s[i].active ? ms(s[i].mean.total + d.draw_ms) : dash; });
-        if (s[0].passes > 1) footnote_ = tr("two passes per frame (both tasks)");
     } else {
         row(tr("power W"), [&](int i) { return opt(e[i].power_w, 1); });
         row(tr("J/frame"), [&](int i) { return opt(e[i].joules_per_frame, 3); });
@@ -61,7 +61,10 @@ void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats
     update();
 }
 
-QString StatsTable::header_label() const { return part_ == Part::Latency ? tr("ms / stage") : tr("energy"); }
+QString StatsTable::header_label() const {
+    if (part_ == Part::Energy) return tr("energy");
+    return passes_ > 1 ? tr("ms, 2 passes") : tr("ms / stage");   // both tasks: each stage twice a frame
+}
 
 int StatsTable::label_width(int px) const {
     const QFontMetrics fm(palette::font(px)), fs(palette::font(std::min(px, 11)));
@@ -88,10 +91,11 @@ StatsTable::Geometry StatsTable::geometry() const {
     Geometry g;
     // Rows shrink (font and spacing) to fit the height they get, and the font to fit the width.
     const int rows = int(rows_.size()) + 1 + (footnote_.isEmpty() ? 0 : 1);
-    g.px = std::clamp((height() - 8) / std::max(1, rows) - 3, 10, 12);
+    const int room = height() - 8;   // less the gap under the header and the two separator lines
+    g.px = std::clamp(room / std::max(1, rows) - 3, 10, 12);
     while (g.px > 10 && label_width(g.px) + streams_ * column_width(g.px) > width()) --g.px;
     const QFontMetrics fm(palette::font(g.px));
-    g.line = std::min(fm.height() + 3, std::max(fm.height(), (height() - 8) / std::max(1, rows)));
+    g.line = std::min(fm.height() + 3, std::max(fm.height() - 1, room / std::max(1, rows)));
     g.label_w = label_width(g.px);
     g.col_w = std::max(column_width(g.px), (width() - g.label_w) / std::max(1, streams_));
     return g;

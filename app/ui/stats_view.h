@@ -47,6 +47,7 @@ private:
     std::vector<std::array<QString, 3>> rows_;
     QString head_[2];
     int streams_ = 1;
+    int passes_ = 1;
     QString footnote_;
     Part part_;
 };

@@ -536,6 +536,8 @@ private slots:
                      qPrintable(where + ": " + w.statsView()->table()->clippedLabels().join(", ")));
             QVERIFY2(w.statsView()->plot()->title().startsWith("latency ms"), qPrintable(where + ": " + w.statsView()->plot()->title()));
             QCOMPARE(w.statsView()->table()->rows()[0][0], QString("frames/s"));
+            w.compareView()->repaint();
+            QVERIFY2(!w.compareView()->clipped(), qPrintable(where + ": the compare table does not fit"));
             QVERIFY(!w.statsView()->table()->rows()[0][2].isEmpty());
         }
     }
