@@ -385,7 +385,7 @@ QRect FrameComposer::draw_legend(QPainter& p, const TaskInfo& task, const ViewSe
     const QImage& ramp = depthRamp(s.colormap, task);
     const QFont f = palette::font(std::max(8, u - 1));
     const QFontMetrics fm(f);
-    const int bar_w = std::min(r.width() - 4 * m, std::max(120, r.width() * 45 / 100));
+    const int bar_w = std::min(r.width() - 4 * m, std::max(120, r.width() * 55 / 100));
     const int bar_h = std::max(6, u * 3 / 4);
     const QString unit = QString::fromStdString(task.depth_unit.empty() ? std::string("m") : task.depth_unit);
     const QString title =
@@ -405,7 +405,7 @@ QRect FrameComposer::draw_legend(QPainter& p, const TaskInfo& task, const ViewSe
     p.setBrush(Qt::NoBrush);
     p.drawRect(bar);
     const double lo = task.depth_range[0], hi = task.depth_range[1];
-    const double step = nice_step(hi - lo, std::max(2, bar_w / (tick_room * 2)));
+    const double step = nice_step(hi - lo, std::max(2, bar_w * 2 / (tick_room * 3)));
     for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
         const int x = bar.left() + int(std::lround((v - lo) / (hi - lo) * bar.width()));
         p.setPen(QPen(palette::kText, 1));
