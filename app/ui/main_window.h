@@ -71,6 +71,7 @@ public:
     QLabel* titleLabel() const { return title_; }
     QLabel* untrainedBadge() const { return badge_; }
     QWidget* compareCard() const { return compare_card_; }
+    QLabel* statusLabel() const { return status_label_; }
     void refreshPanels();   // what the 4 Hz timer does
 
 public slots:

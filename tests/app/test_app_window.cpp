@@ -199,6 +199,8 @@ private slots:
         QCOMPARE(w.compareView()->rows().size(), size_t(2));
         QCOMPARE(w.compareView()->note(), QString("Energy: no meter wired"));
         QVERIFY(w.compareView()->toolTip().contains("not available: no meter wired yet"));
+        QVERIFY2(w.statusLabel()->text().contains("frames skipped to stay live"), qPrintable(w.statusLabel()->text()));
+        QCOMPARE(w.windowTitle(), QString("semseg · cpu vs fpga-emu"));
         QVERIFY(!w.statsView()->table()->rows()[0][2].isEmpty());        // a second stats column
         QVERIFY(w.titleLabel()->text().contains("cpu vs fpga-emu"));
         // Both tasks in compare mode: depth agreement too.
@@ -353,6 +355,9 @@ private slots:
         QVERIFY(wait_for([&] { return problems.count() == 3; }));
         QVERIFY2(w.banner()->text().contains("cannot open"), qPrintable(w.banner()->text()));
         QCOMPARE(w.framesDisplayed(), int64_t(0));
+        // No result: the stage timings are dashes, not 0.0 that looks measured.
+        w.refreshPanels();
+        for (const auto& row : w.statsView()->table()->rows()) QVERIFY2(row[1] == QStringLiteral("—"), qPrintable(row[0] + ": " + row[1]));
         // The window still works: a good source plays and the message goes away.
         w.openSource(clip_);
         QVERIFY(frames(w, 3));
