@@ -14,7 +14,8 @@ ParseOutcome parse_options(const QStringList& args, AppOptions& out, QString& te
         "Without options it plays the bundled sample video with the bundled model.");
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
-    const QCommandLineOption source({"i", "source"},
+    // --input as well: edgemoe-run calls it that.
+    const QCommandLineOption source({"i", "source", "input"},
                                     "Camera index or /dev/videoN, video file, image, folder of images, or synthetic[:WxH].",
                                     "SPEC");
     const QCommandLineOption model("model", "Model file (.safetensors).", "FILE");
@@ -55,7 +56,7 @@ ParseOutcome parse_options(const QStringList& args, AppOptions& out, QString& te
     // One positional argument is the source (what a file manager's "open with" passes).
     const QStringList positional = p.positionalArguments();
     if (positional.size() > 1 || (positional.size() == 1 && p.isSet(source))) {
-        text = QStringLiteral("unexpected argument '%1' (one source only: -i/--source SPEC, or SPEC alone)").arg(positional.last());
+        text = QStringLiteral("unexpected argument '%1' (one source only: -i/--source/--input SPEC, or SPEC alone)").arg(positional.last());
         return ParseOutcome::Error;
     }
     out.source = positional.isEmpty() ? p.value(source) : positional.first();

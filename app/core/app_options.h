@@ -33,7 +33,7 @@ struct AppSettings {
     QString model;                  // empty: the bundled model
     QString task = "semseg";
     QString backend = "cpu";
-    QString compare_backend = "cpu";
+    QString compare_backend;        // empty: the first other available backend (see default_compare_backend)
     bool compare = false;
     QString xclbin;
     QString device;                 // fpga: device index or PCIe BDF

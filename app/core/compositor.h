@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include <QColor>
 #include <QFont>
 #include <QImage>
 #include <QStaticText>
@@ -28,6 +29,8 @@
 #include "core/agreement.h"
 #include "core/types.h"
 #include "edgemoe/colorize.h"
+
+class QPainter;
 
 namespace edgemoe::app {
 
@@ -59,10 +62,15 @@ struct CompareMetrics {
     double depth_mrd[2] = {0, 0};         // mean relative difference, sum|b - a| / sum|a|
 };
 
+// Compares two streams' results on the same frame, pass by pass.
+CompareMetrics compare_results(const InferenceResult& a, const InferenceResult& b);
+
 struct Composed {
     QImage image;
     uint64_t seq = 0;
     int64_t frame_index = -1;
+    int64_t partner_frame_index = -1;     // compare mode: the frame the partner's panel shows
+    double partner_age_ms = 0;            // compare mode: how much older the partner's frame is than the primary's
     double draw_ms = 0;
     SteadyClock::time_point captured{};
     CompareMetrics compare;
@@ -75,38 +83,71 @@ public:
     void setModel(std::shared_ptr<const Model> model);
     const Model* model() const { return model_.get(); }
 
-    // Composes `primary` (and `compare`, the same frame through a second backend) into `out`, reusing
-    // its storage when its size is right and nobody else holds it. `target`: the size to fit into
-    // (keeping the frame's aspect); empty: each panel at the frame's size, at most 1280 wide.
+    // Composes `primary` (and `compare`, the second backend's latest result: the same frame, or an
+    // older one when that backend is slower) into `out`, reusing its storage when its size is right
+    // and nobody else holds it. `target`: the size to fit into (keeping the frame's aspect); empty:
+    // each panel at the frame's size, at most 1280 wide. `metrics`: the agreement to show on the
+    // compare panel (compare_results() of the last frame both ran).
     void compose(const InferenceResult& primary, const InferenceResult* compare, const ViewSettings& settings, QSize target,
-                 QImage& out, CompareMetrics* metrics = nullptr);
+                 QImage& out, const CompareMetrics* metrics = nullptr);
 
-    // Where each panel went in the last composed image (tests and the view's hit-testing).
+    // Where each panel went in the last composed image (tests and the view's hit-testing): the
+    // image, its cell (the image and the strips above and below it), and the decorations' boxes:
+    // label chips, badges (UNTRAINED, agreement), legend or scale bar, expert grid. Empty when absent.
     struct PanelRect {
-        QRect rect;
+        QRect rect, cell, labels, badges, legend, grid;
         int worker = 0, pass = 0, task = -1;
     };
     const std::vector<PanelRect>& panels() const { return panels_; }
     // The legend's rectangle in the last composed image (first segmentation panel), empty if none.
     QRect legendRect() const { return legend_rect_; }
     QRect scaleBarRect() const { return scale_rect_; }
+    // Whether labels and legends went into strips outside the images (see compose()).
+    bool decorationsOutside() const { return outside_; }
+    // The text size of the labels and legends in the last composed image, in pixels.
+    int textPixels() const { return text_px_; }
 
     // The depth colour map from the near end to the far end, 256 x 1, RGB32.
     const QImage& depthRamp(DepthColormap map, const TaskInfo& task);
 
 private:
+    struct Decor {
+        int u = 12;        // text size, px
+        int m = 6;         // margin
+        int pad = 8;       // inside a chip
+        int chip_h = 20;   // a chip's height
+    };
+    struct LegendItem {
+        QString name;
+        QColor color;
+        int w = 0;
+    };
+    Decor decor_for(int u) const;
+    int legend_height(const TaskInfo& task, int max_w, const Decor& d) const;
+    int label_rows(const InferenceResult& primary, const InferenceResult* compare, const ViewSettings& s, int pw,
+                   const Decor& d) const;
+    QString label_rest(const InferenceResult& res, const ViewSettings& s, const QString& latency, bool compare) const;
+    static QString agreement_text(bool segmentation, const QString& versus, double agree, double miou, double mrd);
     void draw_panel_pixels(const FrameResult& r, const TaskInfo& task, const ViewSettings& s, const cv::Mat& frame_small,
                            cv::Mat& dst);
     void draw_decorations(QImage& img, const InferenceResult& primary, const InferenceResult* compare,
-                          const ViewSettings& s, const CompareMetrics* metrics);
+                          const ViewSettings& s, const CompareMetrics* metrics, const Decor& d);
+    QRect draw_legend(QPainter& p, const TaskInfo& task, const ViewSettings& s, const QRect& r, int y, bool below,
+                      const Decor& d);
 
     std::shared_ptr<const Model> model_;
     std::vector<PanelRect> panels_;
     QRect legend_rect_, scale_rect_;
+    bool outside_ = false;
+    int text_px_ = 0;
     // Reused from frame to frame.
-    cv::Mat frame_small_, colour_small_, colour_panel_, blend_;
-    uint64_t frame_small_seq_ = 0;
-    cv::Size frame_small_size_;
+    struct Small {
+        cv::Mat mat;
+        uint64_t seq = 0;
+    } small_[2];                           // each stream's frame at the panel size
+    cv::Mat colour_small_, colour_panel_, blend_;
+    std::vector<LegendItem> legend_items_;
+    std::vector<std::pair<size_t, size_t>> legend_lines_;
     QImage ramp_;
     int ramp_map_ = -1;
     const TaskInfo* ramp_task_ = nullptr;
@@ -141,6 +182,10 @@ public:
     // The latest composed image and compare metrics (screenshots, the compare panel).
     QImage latestImage() const;
     CompareMetrics latestCompare() const;
+    // Compare mode: how much older the partner panel's frame is than the primary's, in the latest image.
+    double latestPartnerAgeMs() const;
+    // Where the panels and their decorations are in the latest image (tests).
+    std::vector<FrameComposer::PanelRect> latestPanels() const;
     uint64_t composedCount() const { return composed_count_.load(); }
 
 signals:
@@ -160,6 +205,8 @@ private:
     bool dirty_ = false;
     ResultPtr incoming_[2];
     ResultPtr shown_[2];
+    ResultPtr pair_[2];        // compare mode: each stream's latest result on a pair frame, until both are in
+    CompareMetrics metrics_;   // compare mode: the agreement on the last pair
     ViewSettings settings_;
     QSize target_;
     bool compare_ = false;
@@ -167,6 +214,7 @@ private:
 
     mutable std::mutex out_mutex_;
     Composed latest_;
+    std::vector<FrameComposer::PanelRect> latest_panels_;   // assigned in place: no allocation per frame
     bool fresh_ = false;
     std::atomic<bool> notified_{false};
     std::atomic<uint64_t> composed_count_{0};

@@ -19,8 +19,15 @@ struct EnergyFigures {
     std::optional<double> frames_per_joule;
     QString meter;                            // which sensor, for people ("rapl:package-0")
     QString unavailable;                      // when there are no figures: "not available: <reason>"
+    QString hint;                             // how to get figures, when there is a known way
     bool available() const { return power_w.has_value() || joules_per_frame.has_value(); }
 };
+
+// A few words for the panels, where the full reason does not fit: "no meter on this machine",
+// "waiting for the first reading", or the meter's name. The full reason and hint: energy_details().
+QString energy_state(const EnergyFigures& e);
+// The whole story, for a tooltip: the meter, or the reason and the hint.
+QString energy_details(const EnergyFigures& e);
 
 class EnergySource {
 public:

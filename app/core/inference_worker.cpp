@@ -29,9 +29,9 @@ void InferenceWorker::stop() {
     join_loop_thread(thread_, [this] { slot_.close(); });   // closing the slot ends the loop
 }
 
-bool InferenceWorker::offer(const FramePtr& frame) {
+bool InferenceWorker::offer(const FramePtr& frame, bool pair) {
     offered_.fetch_add(1);
-    const bool replaced = slot_.put(frame);
+    const bool replaced = slot_.put(frame, pair);
     if (!replaced) {
         const int n = inside_.fetch_add(1) + 1;
         int seen = max_inside_.load();
@@ -137,7 +137,11 @@ FrameRunner* InferenceWorker::runner_for_next_frame() {
 
 void InferenceWorker::loop_thread() {
     FramePtr frame;
-    while (slot_.wait_take(frame, [this] { in_flight_.store(true); })) {
+    bool pair = false;
+    while (slot_.wait_take(frame, [this, &pair](bool held) {
+        in_flight_.store(true);
+        pair = held;
+    })) {
         const auto start = SteadyClock::now();
         FrameRunner* runner = runner_for_next_frame();
         bool ok = runner != nullptr;
@@ -147,6 +151,7 @@ void InferenceWorker::loop_thread() {
             const TaskPlan plan = plan_tasks(model_->config(), mode_.load());
             res->frame = frame;
             res->worker = id_;
+            res->paired = pair;
             res->backend = runner->backend().name();
             res->passes = plan.count;
             res->times = StageTimes{};

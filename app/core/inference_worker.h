@@ -51,8 +51,10 @@ public:
     // Stops taking frames, lets the frame in flight finish, joins the thread.
     void stop();
 
-    // Thread-safe. Returns true when a waiting frame was replaced (dropped).
-    bool offer(const FramePtr& frame);
+    // Thread-safe. Returns true when a frame was dropped (a waiting one replaced, or this one because
+    // the waiting one is a pair frame). `pair`: compare mode's frame for both backends; it is not
+    // replaced by a later plain offer, and its result says paired.
+    bool offer(const FramePtr& frame, bool pair = false);
     // Neither a frame waiting nor one in flight.
     bool idle() const;
     // Drops a waiting frame without counting it (a source change).

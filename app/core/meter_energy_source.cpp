@@ -34,6 +34,13 @@ QString MeterEnergySource::reason_for(const std::string& backend) const {
     return QStringLiteral("no sensor for this backend");
 }
 
+QString MeterEnergySource::hint_for(const std::string& backend) const {
+    for (const std::string& family : families_for(backend))
+        for (const energy::Unavailable& u : found_.unavailable)
+            if (u.kind == family && !u.hint.empty()) return QString::fromStdString(u.hint);
+    return {};
+}
+
 MeterEnergySource::PerBackend& MeterEnergySource::backend_state(const std::string& backend) {
     auto it = backends_.find(backend);
     if (it != backends_.end()) return it->second;
@@ -108,6 +115,7 @@ EnergyFigures MeterEnergySource::figures(const QString& backend_name) const {
     const int meter = meter_for(backend);
     if (meter < 0) {
         f.unavailable = QStringLiteral("not available: ") + reason_for(backend);
+        f.hint = hint_for(backend);
         return f;
     }
     f.meter = QString::fromStdString(sampler_->meter(size_t(meter)).name());

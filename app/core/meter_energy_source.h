@@ -41,6 +41,7 @@ private:
     void poll_locked();                                        // with mutex_ held
     int meter_for(const std::string& backend) const;
     QString reason_for(const std::string& backend) const;
+    QString hint_for(const std::string& backend) const;
 
     static constexpr size_t kHistory = 20000;
     std::vector<energy::FrameEnergy> history_;   // ring, sized once: no allocation per frame

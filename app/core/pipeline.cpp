@@ -32,10 +32,9 @@ void Pipeline::shutdown() {
     // Capture first (no new frames), then inference (the frame in flight finishes), then drawing,
     // then the recorder (which closes its file).
     capture_.stop();
-    std::unique_ptr<InferenceWorker> old[2];
     {
         std::lock_guard lock(gate_mutex_);
-        pending_.reset();
+        reset_pairs_locked();
     }
     for (auto& w : workers_)
         if (w) w->stop();
@@ -50,10 +49,11 @@ std::unique_ptr<InferenceWorker> Pipeline::make_worker(int id) {
     w->setTaskMode(task_mode_);
     w->setBackend(id == 0 ? backend_ : compare_backend_);
     w->setResultSink([this](const ResultPtr& r) { on_result(r); });
-    w->setIdleCallback([this](int) {
-        if (!compare_enabled_.load()) return;
+    // A stream with nothing waiting and nothing in flight holds no pair frame (also when the pair
+    // frame failed and gave no result), so the next pair can go out.
+    w->setIdleCallback([this](int worker) {
         std::lock_guard lock(gate_mutex_);
-        try_dispatch_pair_locked();
+        if (workers_[worker] && workers_[worker]->idle()) pair_open_[worker] = false;
     });
     connect(w.get(), &InferenceWorker::backendChanged, this,
             [this, id](const QString& requested, const QString& active, const QString& reason) {
@@ -71,7 +71,7 @@ void Pipeline::setModel(std::shared_ptr<const Model> model) {
         std::lock_guard lock(gate_mutex_);
         old[0] = std::move(workers_[0]);
         old[1] = std::move(workers_[1]);
-        pending_.reset();
+        reset_pairs_locked();
     }
     for (auto& w : old)
         if (w) w->stop();
@@ -101,9 +101,9 @@ void Pipeline::setModel(std::shared_ptr<const Model> model) {
 void Pipeline::openSource(const QString& spec, bool play) {
     {
         std::lock_guard lock(gate_mutex_);
-        pending_.reset();
         for (auto& w : workers_)
             if (w) w->discardWaiting();
+        reset_pairs_locked();
     }
     capture_.open(spec, play);
 }
@@ -135,7 +135,7 @@ void Pipeline::setCompareEnabled(bool enabled) {
     {
         std::lock_guard lock(gate_mutex_);
         compare_enabled_.store(enabled);
-        pending_.reset();
+        reset_pairs_locked();
     }
     compositor_.setCompare(enabled);
 }
@@ -152,9 +152,22 @@ void Pipeline::setEnergySource(std::shared_ptr<EnergySource> energy) {
 
 uint64_t Pipeline::compareDropped() const {
     std::lock_guard lock(gate_mutex_);
-    return gate_dropped_;
+    return partner_skipped_;
 }
 
+uint64_t Pipeline::pairsDispatched() const {
+    std::lock_guard lock(gate_mutex_);
+    return pairs_;
+}
+
+void Pipeline::reset_pairs_locked() { pair_open_[0] = pair_open_[1] = false; }
+
+// Compare mode. The primary stream gets every frame through its newest-frame slot, as without
+// compare, so it runs at its own rate. The partner gets a frame only when it is idle: a slow partner
+// skips frames instead of holding the primary back (before, both waited for each other and the
+// whole display ran at the slower one's pace). When neither stream still has the last pair frame,
+// the frame goes to both as a pair: held in the primary's slot, where a newer frame cannot replace
+// it, so that both really run it and the compositor can measure their agreement on it.
 void Pipeline::dispatch(const FramePtr& frame) {
     std::lock_guard lock(gate_mutex_);
     if (!workers_[0]) return;
@@ -163,20 +176,24 @@ void Pipeline::dispatch(const FramePtr& frame) {
         workers_[0]->offer(frame);
         return;
     }
-    if (pending_) ++gate_dropped_;
-    pending_ = frame;
-    try_dispatch_pair_locked();
-}
-
-void Pipeline::try_dispatch_pair_locked() {
-    if (!pending_ || !workers_[0] || !workers_[1]) return;
-    if (!workers_[0]->idle() || !workers_[1]->idle()) return;
-    workers_[0]->offer(pending_);
-    workers_[1]->offer(pending_);
-    pending_.reset();
+    const bool partner_idle = workers_[1]->idle();
+    if (partner_idle && !pair_open_[0] && !pair_open_[1]) {
+        pair_open_[0] = pair_open_[1] = true;
+        ++pairs_;
+        workers_[0]->offer(frame, true);
+        workers_[1]->offer(frame, true);
+        return;
+    }
+    workers_[0]->offer(frame);
+    if (partner_idle) workers_[1]->offer(frame);
+    else ++partner_skipped_;
 }
 
 void Pipeline::on_result(const ResultPtr& r) {
+    if (r->paired) {
+        std::lock_guard lock(gate_mutex_);
+        pair_open_[r->worker & 1] = false;
+    }
     stats_.addResult(*r);
     if (r->worker == 0) experts_.add(*r);
     metrics_.add(*r);

@@ -5,9 +5,14 @@
 //
 //   capture thread ──frame──▶ dispatch ──▶ inference thread(s) ──result──▶ sink ──▶ compositor thread
 //                              (newest-frame slot per worker;            (stats, experts,      │
-//                               in compare mode both get the same         metrics, energy)     ▼
-//                               frame, dispatched when both are idle)                  composedReady()
-//                                                                                      (UI takes the image)
+//                               in compare mode the primary gets every    metrics, energy)     ▼
+//                               frame, the partner one whenever it is                  composedReady()
+//                               idle, and now and then both get the                    (UI takes the image)
+//                               same "pair" frame for the agreement)
+//
+// So in compare mode the primary view stays live at its own rate however slow the partner is: the
+// partner's panel shows its latest result (with its age), and the agreement is measured on pair
+// frames, which both streams are guaranteed to run (see dispatch()).
 //
 // Nothing flows back except the user's choices (task, backend, view settings), which the workers and
 // the compositor pick up on their next frame.
@@ -76,8 +81,10 @@ public:
     EnergySource& energy() { return *energy_; }
     // nullptr before setModel(); worker 1 exists once compare mode was turned on.
     InferenceWorker* worker(int i) const { return i >= 0 && i < 2 ? workers_[i].get() : nullptr; }
-    // Frames replaced in the compare gate while both backends were busy.
+    // Compare mode: frames the partner stream skipped because it was still busy (it is slower).
     uint64_t compareDropped() const;
+    // Compare mode: frames given to both streams for the agreement.
+    uint64_t pairsDispatched() const;
     uint64_t dispatched() const { return dispatched_.load(); }
 
 signals:
@@ -87,7 +94,7 @@ signals:
 
 private:
     void dispatch(const FramePtr& frame);
-    void try_dispatch_pair_locked();
+    void reset_pairs_locked();
     void on_result(const ResultPtr& result);
     std::unique_ptr<InferenceWorker> make_worker(int id);
 
@@ -101,15 +108,15 @@ private:
     Compositor compositor_;
     Recorder recorder_;
 
-    mutable std::mutex gate_mutex_;            // guards workers_ pointers for the dispatching threads, and pending_
+    mutable std::mutex gate_mutex_;            // guards workers_ pointers for the dispatching threads, and the pair state
     std::unique_ptr<InferenceWorker> workers_[2];
-    FramePtr pending_;
-    uint64_t gate_dropped_ = 0;
+    bool pair_open_[2] = {false, false};       // stream i has a pair frame waiting or in flight
+    uint64_t partner_skipped_ = 0, pairs_ = 0;
     std::atomic<bool> compare_enabled_{false};
     std::atomic<uint64_t> dispatched_{0};
 
     TaskMode task_mode_ = TaskMode::Segmentation;
-    QString backend_ = "cpu", compare_backend_ = "cpu";
+    QString backend_ = "cpu", compare_backend_ = "fpga-emu";
     bool started_ = false;
 };
 

@@ -3,7 +3,9 @@
 //
 // NewestSlot<T>: a one-element mailbox between threads. put() replaces whatever is waiting (the
 // replaced value is "dropped" and counted); take() empties it. A producer that is faster than its
-// consumer therefore never builds a queue: the consumer always gets the newest value.
+// consumer therefore never builds a queue: the consumer always gets the newest value. A value put
+// "held" is not replaced by a plain put() (that one is dropped instead), only by another held one:
+// compare mode holds the frame both backends must see, so the pair is not broken by a newer frame.
 //
 // SharedPool<T>: recycles objects handed out as shared pointers. An object is free again once every
 // holder outside the pool has let go of it, so buffers inside (cv::Mat, vectors) keep their storage
@@ -21,18 +23,21 @@ namespace edgemoe::app {
 template <class T>
 class NewestSlot {
 public:
-    // Returns true when an untaken value was replaced (dropped).
-    bool put(T value) {
+    // Returns true when a value was dropped: the untaken one it replaced, or `value` itself when the
+    // waiting one is held and `value` is not.
+    bool put(T value, bool held = false) {
         [[maybe_unused]] T old;
         bool replaced;
         {
             std::lock_guard lock(mutex_);
             if (closed_) return false;
             replaced = full_;
+            if (replaced) ++dropped_;
+            if (full_ && held_ && !held) return true;   // `value` is released here, outside the lock
             old = std::move(value_);
             value_ = std::move(value);
             full_ = true;
-            if (replaced) ++dropped_;
+            held_ = held;
         }
         ready_.notify_one();
         return replaced;   // `old` is released here, outside the lock
@@ -43,12 +48,12 @@ public:
         if (!full_) return false;
         out = std::move(value_);
         value_ = T();
-        full_ = false;
+        full_ = held_ = false;
         return true;
     }
 
-    // Blocks until a value is there (true) or the slot is closed (false). `on_take` runs under the
-    // slot's lock as the value is taken (so that "taken" and "being worked on" are one step).
+    // Blocks until a value is there (true) or the slot is closed (false). `on_take(held)` runs under
+    // the slot's lock as the value is taken (so that "taken" and "being worked on" are one step).
     template <class F>
     bool wait_take(T& out, F&& on_take) {
         std::unique_lock lock(mutex_);
@@ -56,12 +61,13 @@ public:
         if (!full_) return false;
         out = std::move(value_);
         value_ = T();
-        full_ = false;
-        on_take();
+        const bool held = held_;
+        full_ = held_ = false;
+        on_take(held);
         return true;
     }
     bool wait_take(T& out) {
-        return wait_take(out, [] {});
+        return wait_take(out, [](bool) {});
     }
 
     // Closes the slot: pending and future put()s are discarded, waiters wake with false.
@@ -72,7 +78,7 @@ public:
             closed_ = true;
             old = std::move(value_);
             value_ = T();
-            full_ = false;
+            full_ = held_ = false;
         }
         ready_.notify_all();
     }
@@ -85,7 +91,7 @@ public:
         std::lock_guard lock(mutex_);
         old = std::move(value_);
         value_ = T();
-        full_ = false;
+        full_ = held_ = false;
     }
     bool full() const {
         std::lock_guard lock(mutex_);
@@ -101,6 +107,7 @@ private:
     std::condition_variable ready_;
     T value_{};
     bool full_ = false;
+    bool held_ = false;
     bool closed_ = false;
     uint64_t dropped_ = 0;
 };

@@ -55,6 +55,7 @@ TaskPlan plan_tasks(const ModelConfig& config, TaskMode mode);
 struct InferenceResult {
     FramePtr frame;
     int worker = 0;                  // 0: primary stream, 1: the compare stream
+    bool paired = false;             // compare mode: a frame both streams were given (for agreement)
     std::string backend;             // the backend that computed it (after any fallback)
     int passes = 0;                  // 1, or 2 in TaskMode::Both
     FrameResult out[2];              // one per pass

@@ -11,7 +11,7 @@
 namespace edgemoe::app {
 
 ExpertView::ExpertView(QWidget* parent) : QWidget(parent) {
-    setMinimumSize(260, 150);
+    setMinimumSize(220, 150);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     has_grid_.assign(2, false);
 }

@@ -25,6 +25,7 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include "core/compare_summary.h"
 #include "core/palette.h"
 #include "edgemoe/error.h"
 #include "edgemoe/resources.h"
@@ -63,7 +64,8 @@ const DepthColormap kColormaps[] = {DepthColormap::Turbo, DepthColormap::Inferno
 MainWindow::MainWindow(Pipeline& pipeline, AppSettings settings, std::vector<BackendInfo> backends, QWidget* parent)
     : QMainWindow(parent), pipeline_(pipeline), settings_(std::move(settings)), backends_(std::move(backends)) {
     register_metatypes();
-    setWindowTitle(QStringLiteral("EdgeMoE Live"));
+    // The platform adds the application's display name ("… — EdgeMoE Live"); update_title() sets the rest.
+    setWindowTitle(task_label(TaskMode::Segmentation));
     setWindowIcon(app_icon());
     if (backends_.empty()) backends_.push_back({"cpu", true, {}});
     build_ui();
@@ -207,6 +209,7 @@ void MainWindow::build_ui() {
     left->addLayout(transport);
 
     auto* panels = new QHBoxLayout;
+    panels_layout_ = panels;
     panels->setSpacing(12);
     expert_view_ = new ExpertView;
     block_combo_ = no_focus(new QComboBox);
@@ -214,7 +217,8 @@ void MainWindow::build_ui() {
     // Wide enough for "MoE block 11" plus the arrow: the card's title would squeeze it otherwise.
     block_combo_->setMinimumWidth(block_combo_->fontMetrics().horizontalAdvance(QStringLiteral("MoE block 11")) + 44);
     block_combo_->setToolTip(tr("Which MoE block's routing to show ([ and ])"));
-    panels->addWidget(card(tr("Experts · routing per task"), expert_view_, block_combo_), 4);
+    // A short card title: with the block list next to it, it must leave room at 1280 wide in compare mode.
+    panels->addWidget(card(tr("Experts"), expert_view_, block_combo_), 4);
     stats_view_ = new StatsView;
     stats_view_->setSources(&pipeline_.stats(), &pipeline_.energy());
     panels->addWidget(card(tr("Performance"), stats_view_, export_button), 6);
@@ -354,8 +358,9 @@ void MainWindow::build_ui() {
         cl->addWidget(card(tr("Model"), w));
     }
     {
-        auto* keys = new QLabel(tr("<table cellspacing=2>"
-                                   "<tr><td><b>T</b> / 1 2 3</td><td>task</td></tr>"
+        // The key column has a fixed width, so that "Space ← →" does not run into its text.
+        auto* keys = new QLabel(tr("<table cellspacing=0 cellpadding=2>"
+                                   "<tr><td width=96><b>T</b> / 1 2 3</td><td>task</td></tr>"
                                    "<tr><td><b>B</b></td><td>backend</td></tr>"
                                    "<tr><td><b>C</b></td><td>compare</td></tr>"
                                    "<tr><td><b>V</b> &nbsp; <b>M</b></td><td>view, colour map</td></tr>"
@@ -380,6 +385,7 @@ void MainWindow::build_ui() {
     setCentralWidget(central);
 
     status_label_ = new QLabel;
+    status_label_->setContentsMargins(12, 2, 12, 2);
     // Its text changes a few times a second: its size must not relayout the window each time.
     status_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     statusBar()->addWidget(status_label_, 1);
@@ -609,6 +615,10 @@ void MainWindow::startup(bool paused) {
     task_mode_from_name(settings_.task, mode);
     pipeline_.setTaskMode(mode);
     pipeline_.setBackend(settings_.backend);
+    if (settings_.compare_backend.isEmpty() || settings_.compare_backend == settings_.backend) {
+        const QString partner = default_compare_backend(backends_, settings_.backend);
+        if (!partner.isEmpty()) settings_.compare_backend = partner;
+    }
     pipeline_.setCompareBackend(settings_.compare_backend);
 
     if (model) apply_model(model);
@@ -723,6 +733,12 @@ void MainWindow::cycleBackend() {
 }
 
 void MainWindow::setCompare(bool on) {
+    // Comparing a backend with itself says nothing: the partner is the first other available one
+    // unless the user chose one (remembered in the settings).
+    if (on && (pipeline_.compareBackend().isEmpty() || pipeline_.compareBackend() == pipeline_.backend())) {
+        const QString partner = default_compare_backend(backends_, pipeline_.backend());
+        if (!partner.isEmpty()) setCompareBackend(partner);
+    }
     pipeline_.setCompareEnabled(on);
     settings_.compare = on;
     {
@@ -730,6 +746,8 @@ void MainWindow::setCompare(bool on) {
         compare_check_->setChecked(on);
     }
     compare_card_->setVisible(on);
+    // Two stats columns need room: the expert card gives some to the performance card.
+    panels_layout_->setStretch(0, on ? 3 : 4);
     stats_view_->setStreams(on ? 2 : 1);
     update_title();
     emit compareChanged(on);
@@ -963,7 +981,12 @@ void MainWindow::update_title() {
     const double fps = stats_view_->display().fps;
     text += fps > 0 ? QStringLiteral(" · %1 FPS").arg(fps, 0, 'f', fps < 10 ? 1 : 0) : QStringLiteral(" · — FPS");
     if (title_->text() != text) title_->setText(text);
-    setWindowTitle(QStringLiteral("EdgeMoE Live — ") + task_label(pipeline_.taskMode()) + " · " + backend);
+    // Without the program's name: the platform appends the application display name itself.
+    QString window_title = task_label(pipeline_.taskMode()) + " · " + backend;
+    if (pipeline_.compareEnabled())
+        window_title += QStringLiteral(" vs ") + (pipeline_.stats().stream(1).backend.isEmpty() ? pipeline_.compareBackend()
+                                                                                                : pipeline_.stats().stream(1).backend);
+    if (windowTitle() != window_title) setWindowTitle(window_title);
 }
 
 void MainWindow::update_status() {
@@ -978,7 +1001,7 @@ void MainWindow::update_status() {
             processed += c.processed;
         }
     dropped += pipeline_.compareDropped();
-    s += tr("   ·   %1 frames inferred, %2 stale frames dropped (never queued)").arg(processed).arg(dropped);
+    s += tr("   ·   %1 frames inferred, %2 frames skipped to stay live").arg(processed).arg(dropped);
     if (pipeline_.recorder().recording())
         s += tr("   ·   recording %1 (%2 frames)").arg(QFileInfo(pipeline_.recorder().path()).fileName()).arg(pipeline_.recorder().framesWritten());
     if (status_label_->text() != s) status_label_->setText(s);
@@ -992,7 +1015,9 @@ void MainWindow::refreshPanels() {
         if (const auto model = pipeline_.model())
             for (const TaskInfo& t : model->config().tasks) names << QString::fromStdString(t.name);
         compare_view_->setData(pipeline_.compositor().latestCompare(), stats_view_->stream(0), stats_view_->stream(1),
-                               stats_view_->energy(0), stats_view_->energy(1), names);
+                               stats_view_->energy(0), stats_view_->energy(1), names,
+                               summarize_compare(stats_view_->stream(0), stats_view_->stream(1),
+                                                 pipeline_.compositor().latestPartnerAgeMs()));
     }
     update_title();
     update_status();
@@ -1000,8 +1025,9 @@ void MainWindow::refreshPanels() {
 
 void MainWindow::resizeEvent(QResizeEvent* e) {
     QMainWindow::resizeEvent(e);
-    // The panels under the video take about a quarter of the height.
-    if (panels_host_) panels_host_->setFixedHeight(std::clamp(height() * 27 / 100, 200, 300));
+    // The panels under the video take about a quarter of the height (at least what the performance
+    // table's ten rows need at its smallest font).
+    if (panels_host_) panels_host_->setFixedHeight(std::clamp(height() * 27 / 100, 214, 300));
     if (badge_) badge_->setText(width() >= 1500 ? tr("UNTRAINED MODEL · outputs mean nothing") : tr("UNTRAINED MODEL"));
 }
 

@@ -17,6 +17,7 @@ class QButtonGroup;
 class QCheckBox;
 class QComboBox;
 class QFrame;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSlider;
@@ -72,6 +73,7 @@ public:
     QLabel* titleLabel() const { return title_; }
     QLabel* untrainedBadge() const { return badge_; }
     QWidget* compareCard() const { return compare_card_; }
+    QLabel* statusLabel() const { return status_label_; }
     void refreshPanels();   // what the 4 Hz timer does
 
 public slots:
@@ -171,6 +173,7 @@ private:
     CompareView* compare_view_ = nullptr;
     QWidget* compare_card_ = nullptr;
     QWidget* panels_host_ = nullptr;
+    QHBoxLayout* panels_layout_ = nullptr;
     QLabel* model_label_ = nullptr;
     QLabel* status_label_ = nullptr;
     QTimer refresh_timer_;

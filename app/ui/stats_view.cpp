@@ -20,56 +20,108 @@ QString opt(const std::optional<double>& v, int decimals) { return v ? QString::
 }  // namespace
 
 StatsTable::StatsTable(Part part, QWidget* parent) : QWidget(parent), part_(part) {
-    setMinimumSize(200, part == Part::Latency ? 150 : 50);
+    // The minimum width comes from minimumSizeHint(): the labels and values it must show.
+    setMinimumHeight(part == Part::Latency ? 150 : 50);
 }
 
 void StatsTable::setData(const StreamStats s[2], int streams, const DisplayStats& d, const EnergyFigures e[2]) {
+    const QString old_heads[2] = {head_[0], head_[1]};
+    const int old_streams = streams_;
     streams_ = streams;
+    passes_ = s[0].passes;
     rows_.clear();
     for (int i = 0; i < 2; ++i) head_[i] = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
     auto row = [&](const QString& label, auto&& f) {
         std::array<QString, 3> r{label, f(0), streams > 1 ? f(1) : QString()};
         rows_.push_back(r);
     };
+    // No recent result (a source that failed, paused, an error): a dash, not a 0.0 that looks measured.
+    const QString dash = QStringLiteral("—");
+    auto stage = [&](int i, double v) { return s[i].active ? ms(v) : dash; };
+    const bool drawn = d.fps > 0;
     footnote_.clear();
     if (part_ == Part::Latency) {
-        row(tr("frames/s"), [&](int i) { return s[i].active ? QString::number(s[i].fps, 'f', 1) : QStringLiteral("—"); });
-        row(tr("capture"), [&](int i) { return ms(s[i].mean.capture); });
-        row(tr("preprocess"), [&](int i) { return ms(s[i].mean.preprocess); });
-        row(tr("backbone"), [&](int i) { return ms(s[i].mean.backbone); });
-        row(tr("head"), [&](int i) { return ms(s[i].mean.head); });
-        row(tr("postprocess"), [&](int i) { return ms(s[i].mean.postprocess); });
-        row(tr("draw"), [&](int) { return ms(d.draw_ms); });
-        row(tr("UI thread"), [&](int) { return QString::number(d.ui_ms, 'f', 2); });
-        row(tr("total"), [&](int i) { return ms(s[i].mean.total + d.draw_ms); });
-        if (s[0].passes > 1) footnote_ = tr("two passes per frame (both tasks)");
+        row(tr("frames/s"), [&](int i) { return s[i].active ? QString::number(s[i].fps, 'f', 1) : dash; });
+        row(tr("capture"), [&](int i) { return stage(i, s[i].mean.capture); });
+        row(tr("preprocess"), [&](int i) { return stage(i, s[i].mean.preprocess); });
+        row(tr("backbone"), [&](int i) { return stage(i, s[i].mean.backbone); });
+        row(tr("head"), [&](int i) { return stage(i, s[i].mean.head); });
+        row(tr("postprocess"), [&](int i) { return stage(i, s[i].mean.postprocess); });
+        row(tr("draw"), [&](int) { return drawn ? ms(d.draw_ms) : dash; });
+        row(tr("UI thread"), [&](int) { return drawn ? QString::number(d.ui_ms, 'f', 2) : dash; });
+        row(tr("total"), [&](int i) { return s[i].active ? ms(s[i].mean.total + d.draw_ms) : dash; });
     } else {
         row(tr("power W"), [&](int i) { return opt(e[i].power_w, 1); });
         row(tr("J/frame"), [&](int i) { return opt(e[i].joules_per_frame, 3); });
         row(tr("frames/J"), [&](int i) { return opt(e[i].frames_per_joule, 1); });
-        if (!e[0].available()) footnote_ = e[0].unavailable;
-        else if (streams > 1 && !e[1].available()) footnote_ = head_[1] + ": " + e[1].unavailable;
+        if (!e[0].available()) footnote_ = tr("Energy: ") + energy_state(e[0]);
+        else if (streams > 1 && !e[1].available()) footnote_ = head_[1] + tr(" energy: ") + energy_state(e[1]);
     }
+    if (old_streams != streams_ || old_heads[0] != head_[0] || old_heads[1] != head_[1]) updateGeometry();
     update();
+}
+
+QString StatsTable::header_label() const {
+    if (part_ == Part::Energy) return tr("energy");
+    return passes_ > 1 ? tr("ms, 2 passes") : tr("ms / stage");   // both tasks: each stage twice a frame
+}
+
+int StatsTable::label_width(int px) const {
+    const QFontMetrics fm(palette::font(px)), fs(palette::font(std::min(px, 11)));
+    int w = fs.horizontalAdvance(header_label());
+    for (const auto& r : rows_) w = std::max(w, fm.horizontalAdvance(r[0]));
+    return w + 10;
+}
+
+int StatsTable::column_width(int px) const {
+    const QFontMetrics fm(palette::font(px)), fmb(palette::font(px, QFont::DemiBold));
+    int w = fmb.horizontalAdvance(QStringLiteral("0000.0")) + 8;
+    for (int c = 0; c < streams_; ++c) w = std::max(w, fmb.horizontalAdvance(head_[c]) + 8);
+    for (const auto& r : rows_)
+        for (int c = 0; c < streams_; ++c) w = std::max(w, fmb.horizontalAdvance(r[size_t(c + 1)]) + 8);
+    return w;
+}
+
+QSize StatsTable::minimumSizeHint() const {
+    // Labels and values at the smallest font the table uses, never cut.
+    return {label_width(10) + streams_ * column_width(10), part_ == Part::Latency ? 150 : 50};
+}
+
+StatsTable::Geometry StatsTable::geometry() const {
+    Geometry g;
+    // Rows shrink (font and spacing) to fit the height they get, and the font to fit the width.
+    const int rows = int(rows_.size()) + 1 + (footnote_.isEmpty() ? 0 : 1);
+    const int room = height() - 8;   // less the gap under the header and the two separator lines
+    g.px = std::clamp(room / std::max(1, rows) - 3, 10, 12);
+    while (g.px > 10 && label_width(g.px) + streams_ * column_width(g.px) > width()) --g.px;
+    const QFontMetrics fm(palette::font(g.px));
+    g.line = std::min(fm.height() + 3, std::max(fm.height() - 1, room / std::max(1, rows)));
+    g.label_w = label_width(g.px);
+    g.col_w = std::max(column_width(g.px), (width() - g.label_w) / std::max(1, streams_));
+    return g;
+}
+
+QStringList StatsTable::clippedLabels() const {
+    const Geometry g = geometry();
+    const QFontMetrics fm(palette::font(g.px)), fs(palette::font(std::min(g.px, 11))), fmb(palette::font(g.px, QFont::DemiBold));
+    QStringList out;
+    // The label column must hold every label, and the value columns must lie inside the widget.
+    const int fits = g.label_w + streams_ * column_width(g.px) <= width() ? g.label_w : width() - streams_ * column_width(g.px);
+    if (fs.horizontalAdvance(header_label()) > fits - 4) out << header_label();
+    for (const auto& r : rows_)
+        if (fm.horizontalAdvance(r[0]) > fits - 4) out << r[0];
+    for (int c = 0; c < streams_; ++c)
+        if (fmb.horizontalAdvance(head_[c]) > g.col_w - 6) out << head_[c];
+    return out;
 }
 
 void StatsTable::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
     p.setRenderHint(QPainter::TextAntialiasing);
-    // Rows shrink (font and spacing) to fit the height they get.
-    const int rows = int(rows_.size()) + 1 + (footnote_.isEmpty() ? 0 : 1);
-    const int px = std::clamp((height() - 8) / std::max(1, rows) - 3, 9, 12);
-    const QFont f = palette::font(px), fb = palette::font(px, QFont::DemiBold), fs = palette::font(std::min(px, 11));
-    const QFontMetrics fm(f);
-    const int line = std::min(fm.height() + 3, std::max(fm.height(), (height() - 8) / std::max(1, rows)));
-    const int cols = streams_;
-    // Columns wide enough for their (bold) backend names; the row labels give way first.
-    const QFontMetrics fmb(fb);
-    int head_w = 60;
-    for (int c = 0; c < cols; ++c) head_w = std::max(head_w, fmb.horizontalAdvance(head_[c]) + 10);
-    const int label_w = std::min(fm.horizontalAdvance("postprocess  ") + 6, std::max(40, width() - cols * head_w));
-    const int col_w = std::max(head_w, (width() - label_w) / std::max(1, cols));
+    const Geometry g = geometry();
+    const QFont f = palette::font(g.px), fb = palette::font(g.px, QFont::DemiBold), fs = palette::font(std::min(g.px, 11));
+    const int cols = streams_, line = g.line, label_w = g.label_w, col_w = g.col_w;
     int y = 0;
     p.setFont(fb);
     for (int c = 0; c < cols; ++c) {
@@ -78,7 +130,7 @@ void StatsTable::paintEvent(QPaintEvent*) {
     }
     p.setPen(palette::kTextDim);
     p.setFont(fs);
-    p.drawText(QRect(0, y, label_w, line), Qt::AlignLeft | Qt::AlignVCenter, part_ == Part::Latency ? tr("ms / stage") : tr("energy"));
+    p.drawText(QRect(0, y, label_w, line), Qt::AlignLeft | Qt::AlignVCenter, header_label());
     y += line + 2;
     for (size_t r = 0; r < rows_.size(); ++r) {
         const bool strong = part_ == Part::Latency && (r == 0 || rows_[r][0] == tr("total"));
@@ -113,14 +165,29 @@ QSize EnergyStrip::sizeHint() const {
 
 void EnergyStrip::setData(const StreamStats s[2], int streams, const EnergyFigures e[2]) {
     const int before = int(lines_.size());
+    names_.clear();
     lines_.clear();
-    notes_.clear();
+    measured_.clear();
+    QStringList tips;
+    bool none = true, same = true;
     for (int i = 0; i < streams; ++i) {
-        names_[i] = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
-        lines_ << tr("power %1 W · %2 J/frame · %3 frames/J")
-                      .arg(opt(e[i].power_w, 1), opt(e[i].joules_per_frame, 3), opt(e[i].frames_per_joule, 1));
-        notes_ << (e[i].available() ? e[i].meter : e[i].unavailable);
+        none = none && !e[i].available();
+        same = same && energy_state(e[i]) == energy_state(e[0]);
     }
+    for (int i = 0; i < streams; ++i) {
+        const QString name = s[i].backend.isEmpty() ? QStringLiteral("—") : s[i].backend;
+        tips << name + ": " + energy_details(e[i]);
+        if (none && same && i > 0) continue;   // one line says it for both
+        names_ << (none && same && streams > 1 ? QString() : name);
+        if (e[i].available())
+            lines_ << tr("power %1 W · %2 J/frame · %3 frames/J · %4")
+                          .arg(opt(e[i].power_w, 1), opt(e[i].joules_per_frame, 3), opt(e[i].frames_per_joule, 1), e[i].meter);
+        else
+            lines_ << tr("Energy: %1").arg(energy_state(e[i]));
+        measured_.push_back(e[i].available());
+    }
+    const QString tip = tips.join("\n\n");
+    if (toolTip() != tip) setToolTip(tip);
     if (int(lines_.size()) != before) updateGeometry();
     update();
 }
@@ -132,24 +199,21 @@ void EnergyStrip::paintEvent(QPaintEvent*) {
     const QFontMetrics fm(f), fmb(fb);
     const int line = fm.height() + 2;
     int name_w = 0;
-    for (int i = 0; i < int(lines_.size()); ++i) name_w = std::max(name_w, fmb.horizontalAdvance(names_[i]));
+    for (const QString& n : names_) name_w = std::max(name_w, fmb.horizontalAdvance(n));
     for (int i = 0; i < int(lines_.size()); ++i) {
         const int y = 1 + i * line;
         p.setFont(fb);
         p.setPen(i == 0 ? palette::kAccent : palette::kAccent2);
         p.drawText(QRect(0, y, name_w, line), Qt::AlignLeft | Qt::AlignVCenter, names_[i]);
         p.setFont(f);
-        p.setPen(palette::kText);
-        const int x = name_w + 10;
-        p.drawText(QRect(x, y, width() - x, line), Qt::AlignLeft | Qt::AlignVCenter, lines_[i]);
-        const int used = x + fm.horizontalAdvance(lines_[i]) + 12;
-        p.setPen(palette::kWarn);
-        p.drawText(QRect(used, y, width() - used, line), Qt::AlignLeft | Qt::AlignVCenter,
-                   fm.elidedText(notes_[i], Qt::ElideRight, std::max(0, width() - used)));
+        p.setPen(measured_[size_t(i)] ? palette::kText : palette::kWarn);
+        const int x = name_w > 0 ? name_w + 10 : 0;
+        p.drawText(QRect(x, y, width() - x, line), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(lines_[i], Qt::ElideRight, std::max(0, width() - x)));
     }
 }
 
-LivePlot::LivePlot(QWidget* parent) : QWidget(parent) { setMinimumSize(220, 140); }
+LivePlot::LivePlot(QWidget* parent) : QWidget(parent) { setMinimumSize(120, 120); }
 
 void LivePlot::setData(const std::vector<QPointF> latency[2], const std::vector<QPointF> power[2], int streams, double window_s,
                        const QString names[2], const QString& power_note) {
@@ -164,6 +228,31 @@ void LivePlot::setData(const std::vector<QPointF> latency[2], const std::vector<
     update();
 }
 
+int LivePlot::key_width() const {
+    const QFontMetrics fm(palette::font(11));
+    int key_w = 0;
+    for (int s = 0; s < streams_; ++s) key_w += fm.horizontalAdvance(names_[s].isEmpty() ? QStringLiteral("—") : names_[s]) + 26;
+    return key_w;
+}
+
+// Narrow (compare mode at 1280 wide): the key goes under the title rather than squeeze it.
+bool LivePlot::key_on_second_line() const {
+    return QFontMetrics(palette::font(11)).horizontalAdvance(tr("latency ms")) > width() - key_width() - 8;
+}
+
+QString LivePlot::title() const {
+    const QFontMetrics fm(palette::font(11));
+    const int room = key_on_second_line() ? width() : width() - key_width() - 8;
+    const bool has_power = !power_[0].empty() || !power_[1].empty();
+    // The longest wording that fits, rather than a cut-off one.
+    const QString wordings[] = {has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute"),
+                                has_power ? tr("latency ms, power W (dashed)") : tr("latency ms, 60 s"),
+                                has_power ? tr("ms, W (dashed)") : tr("latency ms"), tr("ms")};
+    for (const QString& w : wordings)
+        if (fm.horizontalAdvance(w) <= room) return w;
+    return {};
+}
+
 void LivePlot::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
@@ -172,7 +261,9 @@ void LivePlot::paintEvent(QPaintEvent*) {
     p.setFont(fs);
     const bool has_power = !power_[0].empty() || !power_[1].empty();
     const int left = fm.horizontalAdvance("1000") + 8, right = has_power ? fm.horizontalAdvance("100 W") + 8 : 8;
-    const int top = fm.height() + 6, bottom = fm.height() + 6;
+    const bool two_lines = key_on_second_line();
+    const int key_y = two_lines ? fm.height() + 2 : 0;
+    const int top = key_y + fm.height() + 6, bottom = fm.height() + 6;
     const QRect plot(left, top, width() - left - right, height() - top - bottom);
     if (plot.width() < 20 || plot.height() < 20) return;
 
@@ -212,12 +303,8 @@ void LivePlot::paintEvent(QPaintEvent*) {
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignLeft, tr("−%1 s").arg(int(window_s_)));
     p.drawText(QRect(plot.left(), plot.bottom() + 3, plot.width(), fm.height()), Qt::AlignRight, tr("now"));
     // The title gives way to the key at the right: measure the key first.
-    int key_w = 0;
-    for (int s = 0; s < streams_; ++s)
-        key_w += fm.horizontalAdvance(names_[s].isEmpty() ? QStringLiteral("—") : names_[s]) + 26;
-    const QString title = has_power ? tr("latency ms (solid), power W (dashed), last minute") : tr("latency ms, last minute");
-    p.drawText(QRect(0, 0, std::max(0, width() - key_w - 8), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter,
-               fm.elidedText(title, Qt::ElideRight, std::max(0, width() - key_w - 8)));
+    const int key_w = two_lines ? 0 : key_width();
+    p.drawText(QRect(0, 0, std::max(0, width() - key_w - 8), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter, title());
 
     // Series: latency solid, power dashed.
     p.setClipRect(plot.adjusted(-1, -1, 1, 1));
@@ -248,9 +335,9 @@ void LivePlot::paintEvent(QPaintEvent*) {
         const int w = fm.horizontalAdvance(t);
         x -= w;
         p.setPen(s == 0 ? palette::kAccent : palette::kAccent2);
-        p.drawText(QPoint(x, fm.ascent() + 1), t);
+        p.drawText(QPoint(x, key_y + fm.ascent() + 1), t);
         x -= 16;
-        p.drawLine(x, fm.height() / 2 + 1, x + 12, fm.height() / 2 + 1);
+        p.drawLine(x, key_y + fm.height() / 2 + 1, x + 12, key_y + fm.height() / 2 + 1);
         x -= 10;
     }
     if (!has_power && !power_note_.isEmpty()) {

@@ -27,19 +27,34 @@ public:
     const std::vector<std::array<QString, 3>>& rows() const { return rows_; }
     QString footnote() const { return footnote_; }
     QSize sizeHint() const override { return {300, 240}; }
+    QSize minimumSizeHint() const override;
+    // The row labels (and the header) that do not fit their column at the widget's size (tests: none).
+    QStringList clippedLabels() const;
 
 protected:
     void paintEvent(QPaintEvent*) override;
 
 private:
+    // Where things go at the current size: the font size, the label column, the value columns.
+    struct Geometry {
+        int px = 12, line = 16, label_w = 80, col_w = 60;
+    };
+    Geometry geometry() const;
+    int label_width(int px) const;
+    int column_width(int px) const;
+    QString header_label() const;
+
     std::vector<std::array<QString, 3>> rows_;
     QString head_[2];
     int streams_ = 1;
+    int passes_ = 1;
     QString footnote_;
     Part part_;
 };
 
-// One line per backend stream: power, J/frame, frames/J, or why there are none.
+// One line per backend stream: power, J/frame, frames/J; without a meter a short state ("Energy: no
+// meter on this machine", one line for both streams when they share it), the full reason and hint
+// in the tooltip.
 class EnergyStrip : public QWidget {
     Q_OBJECT
 public:
@@ -52,8 +67,8 @@ protected:
     void paintEvent(QPaintEvent*) override;
 
 private:
-    QString names_[2];
-    QStringList lines_, notes_;
+    QStringList names_, lines_;
+    std::vector<bool> measured_;
 };
 
 class LivePlot : public QWidget {
@@ -63,12 +78,17 @@ public:
     void setData(const std::vector<QPointF> latency[2], const std::vector<QPointF> power[2], int streams, double window_s,
                  const QString names[2], const QString& power_note);
     int pointCount() const { return int(latency_[0].size() + latency_[1].size()); }
+    // The title as it fits at the current width (a shorter wording rather than a cut-off one).
+    QString title() const;
     QSize sizeHint() const override { return {320, 200}; }
 
 protected:
     void paintEvent(QPaintEvent*) override;
 
 private:
+    int key_width() const;
+    bool key_on_second_line() const;
+
     std::vector<QPointF> latency_[2], power_[2];
     int streams_ = 1;
     double window_s_ = 60;

@@ -51,16 +51,17 @@ struct FactoryLog {
 };
 
 // "cpu" and "fpga-emu" (both the CPU engine, one thread, sleeping `sleep_ms`), "fpga" refused like a
-// machine without a board.
-inline BackendFactory test_factory(int sleep_ms = 0, FactoryLog* log = nullptr) {
-    return [sleep_ms, log](const std::string& name, std::shared_ptr<const Model> model, const BackendOptions&) -> std::unique_ptr<Backend> {
+// machine without a board. `slow_name` (if given) sleeps `slow_ms` instead: a slow compare partner.
+inline BackendFactory test_factory(int sleep_ms = 0, FactoryLog* log = nullptr, std::string slow_name = {}, int slow_ms = 0) {
+    return [sleep_ms, log, slow_name, slow_ms](const std::string& name, std::shared_ptr<const Model> model,
+                                               const BackendOptions&) -> std::unique_ptr<Backend> {
         if (name == "fpga") throw BackendError("fpga: not available: no Alveo or Zynq device found (test)");
         if (name != "cpu" && name != "fpga-emu") throw BackendError("unknown backend '" + name + "'");
         BackendOptions o;
         o.threads = 1;
         if (log) log->created.fetch_add(1);
-        return std::make_unique<SleepyBackend>(create_backend("cpu", std::move(model), o), name, sleep_ms,
-                                               log ? &log->frames : nullptr);
+        return std::make_unique<SleepyBackend>(create_backend("cpu", std::move(model), o), name,
+                                               name == slow_name ? slow_ms : sleep_ms, log ? &log->frames : nullptr);
     };
 }
 

@@ -194,9 +194,7 @@ private slots:
         const auto a = fake_result(*model_, TaskMode::Both, cv::Scalar(0, 0, 0), 1, 10.0f, 0);
         auto b = fake_result(*model_, TaskMode::Both, cv::Scalar(0, 0, 0), 1, 11.0f, 0, 1, 320, 180, "fpga-emu", 1);
         b->out[0].class_map.colRange(0, b->out[0].class_map.cols / 2).setTo(2);
-        QImage img;
-        CompareMetrics m;
-        fc.compose(*a, b.get(), ViewSettings{}, QSize(), img, &m);
+        const CompareMetrics m = compare_results(*a, *b);
         QVERIFY(m.valid);
         QCOMPARE(m.passes, 2);
         QVERIFY(m.segmentation[0]);
@@ -212,24 +210,104 @@ private slots:
         comp.setCompare(true);
         QSignalSpy ready(&comp, &Compositor::composedReady);
         comp.start();
-        comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 1));
-        comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 2, 320, 180, "fpga-emu", 1));
-        QThread::msleep(100);
-        QCOMPARE(comp.composedCount(), uint64_t(0));   // seq 1 and seq 2 are not a pair
-        comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 2));
+        auto paired = [&](uint64_t seq, int worker) {
+            auto r = fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, seq, 320, 180,
+                                 worker ? "fpga-emu" : "cpu", worker);
+            r->paired = true;
+            return r;
+        };
+        // The primary's results are shown as they come, alone until the partner has one.
+        comp.submit(paired(1, 0));
         QVERIFY(wait_for([&] { return comp.composedCount() == 1; }));
+        QCOMPARE(comp.latestImage().width(), 320);
+        comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 2));
+        QVERIFY(wait_for([&] { return comp.composedCount() == 2; }));
+        QVERIFY(!comp.latestCompare().valid);
+        // The (slow) partner's result on pair frame 1 arrives after the primary moved on to frame 2:
+        // both panels, the partner's showing its older frame, and the agreement of frame 1.
+        comp.submit(paired(1, 1));
+        QVERIFY(wait_for([&] { return comp.composedCount() == 3; }));
+        QCOMPARE(comp.latestImage().width(), 2 * 320 + 4);
+        const CompareMetrics m = comp.latestCompare();
+        QVERIFY(m.valid);
+        QCOMPARE(m.frame_index, int64_t(1));
+        QCOMPARE(m.seg[0].pixel_agreement, 1.0);
         // More images while the UI has not taken the first: still one notification.
         comp.setSettings(bare(ViewMode::Output, 1));
-        QVERIFY(wait_for([&] { return comp.composedCount() == 2; }));
+        QVERIFY(wait_for([&] { return comp.composedCount() == 4; }));
         QCoreApplication::processEvents();
         QCOMPARE(ready.count(), 1);
         Composed c;
         QVERIFY(comp.take(c));
         QCOMPARE(c.seq, uint64_t(2));
-        QCOMPARE(c.image.width(), 2 * 320 + 4);
+        QCOMPARE(c.partner_frame_index, int64_t(1));
         QVERIFY(c.compare.valid);
         QVERIFY(!comp.take(c));
         comp.stop();
+    }
+
+    // Labels, badges (UNTRAINED, agreement), the legend and the expert grid never cover one another,
+    // in every layout and at the sizes the window gives the view; the text stays readable.
+    void labels_badges_legend_and_expert_grid_do_not_overlap() {
+        FrameComposer fc;
+        fc.setModel(model_);
+        QVERIFY(!model_->config().trained);   // so the UNTRAINED stamp is there too
+        const auto seg = fake_result(*model_, TaskMode::Segmentation, cv::Scalar(60, 60, 60), 1, 10, 2, 5, 1280, 720);
+        const auto seg_b = fake_result(*model_, TaskMode::Segmentation, cv::Scalar(60, 60, 60), 1, 10, 2, 5, 1280, 720, "fpga-emu", 1);
+        const auto both = fake_result(*model_, TaskMode::Both, cv::Scalar(60, 60, 60), 1, 10, 2, 5, 1280, 720);
+        const auto both_b = fake_result(*model_, TaskMode::Both, cv::Scalar(60, 60, 60), 1, 10, 2, 5, 1280, 720, "fpga-emu", 1);
+        const CompareMetrics m1 = compare_results(*seg, *seg_b), m2 = compare_results(*both, *both_b);
+        struct Case {
+            const char* name;
+            const InferenceResult* a;
+            const InferenceResult* b;
+            const CompareMetrics* m;
+        };
+        const Case cases[] = {{"single", seg.get(), nullptr, nullptr},
+                              {"both", both.get(), nullptr, nullptr},
+                              {"compare", seg.get(), seg_b.get(), &m1},
+                              {"compare+both", both.get(), both_b.get(), &m2}};
+        // The video view at 1280x720, 1600x1000 and 1920x1080 windows, and a tall narrow one.
+        const QSize targets[] = {{908, 390}, {1228, 560}, {1548, 640}, {700, 900}};
+        QImage img;
+        for (bool experts : {true, false})
+            for (const Case& k : cases)
+                for (QSize t : targets) {
+                    ViewSettings s;
+                    s.experts = experts;
+                    s.legend = true;
+                    s.labels = true;
+                    fc.compose(*k.a, k.b, s, t, img, k.m);
+                    const QString where = QString("%1 at %2x%3, experts %4").arg(k.name).arg(t.width()).arg(t.height()).arg(experts);
+                    QVERIFY2(img.width() <= t.width() && img.height() <= t.height() + 2, qPrintable(where));
+                    QVERIFY2(fc.textPixels() >= 11, qPrintable(where));
+                    if (experts) QVERIFY2(fc.decorationsOutside(), qPrintable(where));
+                    for (const auto& p : fc.panels()) {
+                        QVERIFY2(!p.labels.isEmpty() && !p.badges.isEmpty() && !p.legend.isEmpty(), qPrintable(where));
+                        QVERIFY2(experts == !p.grid.isEmpty(), qPrintable(where));
+                        const QRect boxes[] = {p.labels, p.badges, p.legend, p.grid};
+                        for (int i = 0; i < 4; ++i)
+                            for (int j = i + 1; j < 4; ++j)
+                                QVERIFY2(!boxes[i].intersects(boxes[j]),
+                                         qPrintable(where + QString(": boxes %1 and %2 overlap").arg(i).arg(j)));
+                        // Inside its cell, and the cells do not overlap.
+                        for (const QRect& b : boxes)
+                            if (!b.isEmpty())
+                                QVERIFY2(p.cell.contains(b), qPrintable(where + QString(": (%1,%2 %3x%4) outside its cell (%5,%6 %7x%8)")
+                                                                                    .arg(b.x()).arg(b.y()).arg(b.width()).arg(b.height())
+                                                                                    .arg(p.cell.x()).arg(p.cell.y()).arg(p.cell.width())
+                                                                                    .arg(p.cell.height())));
+                        for (const auto& q : fc.panels())
+                            if (&q != &p) QVERIFY2(!q.cell.intersects(p.cell), qPrintable(where + ": cells overlap"));
+                    }
+                }
+        // Side-by-side panels in the 1600x1000 window use the bands above and below for labels and
+        // legends (and do not shrink for them); the text is larger than the old panel-height rule gave.
+        ViewSettings s;
+        fc.compose(*seg, seg_b.get(), s, QSize(1228, 560), img, &m1);
+        QVERIFY(fc.decorationsOutside());
+        QCOMPARE(fc.panels()[0].rect.width(), (1228 - 4) / 2 & ~1);
+        QVERIFY2(fc.textPixels() >= 14, qPrintable(QString::number(fc.textPixels())));
     }
 
     void compose_720p_cost() {

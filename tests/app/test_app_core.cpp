@@ -12,6 +12,7 @@
 #include "app_test_support.h"
 #include "core/agreement.h"
 #include "core/app_options.h"
+#include "core/compare_summary.h"
 #include "core/expert_stats.h"
 #include "core/metrics_recorder.h"
 #include "core/slots.h"
@@ -119,6 +120,23 @@ private slots:
         QCOMPARE(v, 3);
         QVERIFY(!slot.try_take(v));
         QCOMPARE(slot.dropped(), uint64_t(2));
+        // A held value (compare mode's pair frame) is not replaced by a plain one, only by a held one.
+        QVERIFY(!slot.put(4, true));
+        QVERIFY(slot.put(5));        // 5 dropped, 4 stays
+        bool held = false;
+        QVERIFY(slot.wait_take(v, [&](bool h) { held = h; }));
+        QCOMPARE(v, 4);
+        QVERIFY(held);
+        QVERIFY(!slot.put(6, true));
+        QVERIFY(slot.put(7, true));  // 6 replaced
+        QVERIFY(slot.try_take(v));
+        QCOMPARE(v, 7);
+        QVERIFY(!slot.put(8));       // taken: no longer held
+        QVERIFY(slot.put(9));
+        QVERIFY(slot.wait_take(v, [&](bool h) { held = h; }));
+        QCOMPARE(v, 9);
+        QVERIFY(!held);
+        QCOMPARE(slot.dropped(), uint64_t(5));
         slot.close();
         QVERIFY(!slot.wait_take(v));
     }
@@ -283,11 +301,48 @@ private slots:
         AppOptions o3;
         QCOMPARE(parse_options({"edgemoe-live", "/videos/one.mp4"}, o3, text), ParseOutcome::Run);
         QCOMPARE(o3.source, QString("/videos/one.mp4"));
+        // --input, as edgemoe-run calls it, is the same option.
+        AppOptions o4;
+        QCOMPARE(parse_options({"edgemoe-live", "--input", "/videos/two.mp4"}, o4, text), ParseOutcome::Run);
+        QCOMPARE(o4.source, QString("/videos/two.mp4"));
+        QCOMPARE(parse_options({"edgemoe-live", "--input", "x.mp4", "y.mp4"}, o4, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "a.mp4", "b.mp4"}, o2, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "-i", "0", "b.mp4"}, o2, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "--soak", "-1"}, o2, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "--help"}, o2, text), ParseOutcome::Help);
         QVERIFY(text.contains("--compare"));
+    }
+
+    void default_compare_partner_is_another_backend() {
+        const std::vector<BackendInfo> no_card = {{"cpu", true, {}}, {"fpga-emu", true, {}}, {"fpga", false, "no card"}};
+        QCOMPARE(default_compare_backend(no_card, "cpu"), QString("fpga-emu"));
+        QCOMPARE(default_compare_backend(no_card, "fpga-emu"), QString("cpu"));
+        const std::vector<BackendInfo> card = {{"cpu", true, {}}, {"fpga-emu", true, {}}, {"fpga", true, {}}};
+        QCOMPARE(default_compare_backend(card, "cpu"), QString("fpga"));        // a real board when there is one
+        QCOMPARE(default_compare_backend(card, "fpga"), QString("cpu"));
+        QCOMPARE(default_compare_backend({{"cpu", true, {}}}, "cpu"), QString());   // nothing else to compare with
+        QCOMPARE(AppSettings{}.compare_backend, QString());                     // the default is chosen at start
+    }
+
+    void compare_summary_names_the_bottleneck() {
+        StreamStats a, b;
+        a.backend = "cpu", b.backend = "fpga-emu";
+        a.frames = b.frames = 3;
+        a.mean.total = 60, a.mean.capture = 5;      // 55 ms inference
+        b.mean.total = 1405, b.mean.capture = 5;    // 1400 ms
+        CompareSummary s = summarize_compare(a, b, 1400);
+        QCOMPARE(s.slower, 1);
+        QVERIFY(std::abs(s.ratio - 1400.0 / 55) < 1e-9);
+        QVERIFY2(s.text.startsWith("fpga-emu is the bottleneck: 1400 ms a frame against 55.0 ms for cpu"), qPrintable(s.text));
+        QVERIFY2(s.text.contains("1.4 s older"), qPrintable(s.text));
+        s = summarize_compare(b, a, 0);
+        QCOMPARE(s.slower, 0);
+        b.mean.total = 65;                            // about as fast: nothing to say
+        s = summarize_compare(a, b, 0);
+        QCOMPARE(s.slower, -1);
+        QVERIFY(s.text.isEmpty());
+        b.frames = 0;                                 // no result yet
+        QVERIFY(summarize_compare(a, b, 0).text.isEmpty());
     }
 
     void settings_round_trip_and_command_line_wins() {

@@ -92,10 +92,23 @@ private slots:
         QVERIFY(!cpu.available());
         QVERIFY2(cpu.unavailable.contains("rapl:"), qPrintable(cpu.unavailable));
         QVERIFY(!cpu.power_w.has_value() && !cpu.joules_per_frame.has_value());
-        // The summary says why, rather than a number.
+        // The panels show a short state; the tooltip has the full reason and the hint.
+        QCOMPARE(energy_state(cpu), QString("no meter on this machine"));
+        QVERIFY2(cpu.hint.contains("modprobe intel_rapl_msr"), qPrintable(cpu.hint));
+        QVERIFY(energy_details(cpu).contains("does not exist"));
+        QVERIFY(energy_details(cpu).contains("hint: " + cpu.hint));
+        // The summary (the metrics export) says why, with the hint, rather than a number.
         const QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(source.summaryJson())).object();
         QVERIFY(json["meters"].toArray().isEmpty());
         QVERIFY(!json["unavailable"].toArray().isEmpty());
+        bool rapl_with_hint = false;
+        for (const QJsonValue& v : json["unavailable"].toArray())
+            rapl_with_hint |= v.toObject()["kind"].toString() == "rapl" && v.toObject()["hint"].toString() == cpu.hint &&
+                              v.toObject()["reason"].toString().contains("does not exist");
+        QVERIFY(rapl_with_hint);
+        EnergyFigures waiting;
+        waiting.unavailable = "not available: no reading yet from rapl:package-0";
+        QCOMPARE(energy_state(waiting), QString("waiting for the first reading"));
     }
 };
 
