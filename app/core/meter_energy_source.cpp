@@ -27,18 +27,22 @@ int MeterEnergySource::meter_for(const std::string& backend) const {
     return -1;
 }
 
-QString MeterEnergySource::reason_for(const std::string& backend) const {
+// Why the sensor families that speak for `backend` are missing here (the first one found).
+const energy::Unavailable* MeterEnergySource::unavailable_for(const std::string& backend) const {
     for (const std::string& family : energy_meter_families(backend))
         for (const energy::Unavailable& u : found_.unavailable)
-            if (u.kind == family) return QString::fromStdString(u.kind + ": " + u.reason);
-    return QStringLiteral("no sensor for this backend");
+            if (u.kind == family) return &u;
+    return nullptr;
+}
+
+QString MeterEnergySource::reason_for(const std::string& backend) const {
+    const energy::Unavailable* u = unavailable_for(backend);
+    return u ? QString::fromStdString(u->kind + ": " + u->reason) : QStringLiteral("no sensor for this backend");
 }
 
 QString MeterEnergySource::hint_for(const std::string& backend) const {
-    for (const std::string& family : families_for(backend))
-        for (const energy::Unavailable& u : found_.unavailable)
-            if (u.kind == family && !u.hint.empty()) return QString::fromStdString(u.hint);
-    return {};
+    const energy::Unavailable* u = unavailable_for(backend);
+    return u ? QString::fromStdString(u->hint) : QString();
 }
 
 MeterEnergySource::PerBackend& MeterEnergySource::backend_state(const std::string& backend) {

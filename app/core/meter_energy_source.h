@@ -40,6 +40,7 @@ private:
     PerBackend& backend_state(const std::string& backend);   // with mutex_ held
     void poll_locked();                                        // with mutex_ held
     int meter_for(const std::string& backend) const;
+    const energy::Unavailable* unavailable_for(const std::string& backend) const;
     QString reason_for(const std::string& backend) const;
     QString hint_for(const std::string& backend) const;
 
