@@ -91,10 +91,10 @@ load_q:
         for (int c = 0; c < HD; ++c) win[j][c] = kv.k[(j - 1) % N][c_head + c];
     // Q.K^T: step t, row j uses key (t + j) mod N, L columns per cycle.
 qk_steps:
-    for (int s = 0; s < N * CH; ++s) {
+    for (int t = 0; t < N; ++t)
+        for (int c0 = 0; c0 < HD; c0 += L) {   // a perfect nest: Vitis flattens it into one N x CH pipeline
 #pragma HLS PIPELINE II = 1
         probe(units, kLoopQk);
-        const int t = s / CH, c0 = (s % CH) * L;
         for (int l = 0; l < L; ++l) {
 #pragma HLS UNROLL
             for (int j = 0; j + 1 < QB; ++j) win[j][c0 + l] = win[j + 1][c0 + l];
@@ -138,10 +138,10 @@ qk_steps:
     for (int j = 1; j < QB; ++j)
         for (int c = 0; c < HD; ++c) win[j][c] = kv.v[(j - 1) % N][c_head + c];
 av_steps:
-    for (int s = 0; s < N * CH; ++s) {
+    for (int t = 0; t < N; ++t)
+        for (int c0 = 0; c0 < HD; c0 += L) {   // a perfect nest: Vitis flattens it into one N x CH pipeline
 #pragma HLS PIPELINE II = 1
         probe(units, kLoopAv);
-        const int t = s / CH, c0 = (s % CH) * L;
         for (int l = 0; l < L; ++l) {
 #pragma HLS UNROLL
             for (int j = 0; j + 1 < QB; ++j) win[j][c0 + l] = win[j + 1][c0 + l];

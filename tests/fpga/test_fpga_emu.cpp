@@ -115,6 +115,47 @@ private slots:
         }
     }
 
+    // Issue 12 redesigned the kernel's units (16-lane sources, sinks and LayerNorm, attention from on-chip
+    // K/V with parallel blocks, line-buffered upsampling, conv_4 fused into conv_3's sink) without
+    // changing its arithmetic: the backbone tokens and head outputs hash to what the kernel before
+    // the redesign (commit cc7507e) gave on the same frames, with its own linear unit.
+    void kernel_bits_are_the_first_designs_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<QString>("hashes");   // task 0 x, out, task 1 x, out
+        QTest::newRow("demo model") << QString::fromStdString(std::string(EDGEMOE_SOURCE_DIR) +
+                                                              "/resources/models/edgemoe-demo.safetensors")
+                                    << "demo_input.npy"
+                                    << "db3963f4b2d6870c afeaeb17a5bd81a2 bc2621cc7cd061e2 3e0775ee573ceec8";
+        QTest::newRow("edge-moe shape, random") << QString::fromStdString(kUntrained) << "untrained_input.npy"
+                                                << "82b74591b38c63af db5b2215523bfc8d c9afc0709762e9db 1610dd2f7f5b86d4";
+    }
+    void kernel_bits_are_the_first_designs() {
+        QFETCH(QString, model);
+        QFETCH(QString, input);
+        QFETCH(QString, hashes);
+        using S = EdgeMoeShape;
+        auto m = Model::load(model.toStdString());
+        const fpga::PackedWeights packed = fpga::pack<S>(*m);
+        fpga::KernelBuffers<S> buf;
+        const cv::Mat img = load_image(input.toStdString());
+        const auto fnv = [](const int32_t* p, size_t n) {
+            uint64_t h = 1469598103934665603ull;
+            const auto* b = reinterpret_cast<const unsigned char*>(p);
+            for (size_t i = 0; i < n * 4; ++i) h = (h ^ b[i]) * 1099511628211ull;
+            return QString::asprintf("%016llx", (unsigned long long)h);
+        };
+        QStringList got;
+        for (int task = 0; task < 2; ++task) {
+            const int ch = m->config().tasks[size_t(task)].channels;
+            const KernelArgs a = buf.args(packed, task, ch, img.ptr<uint8_t>());
+            HlsLinearUnit lu;
+            run_kernel<S>(a, lu);
+            got << fnv(buf.x.data(), size_t(S::N) * S::D) << fnv(buf.out.data(), size_t(ch) * S::IMG_H * S::IMG_W);
+        }
+        QCOMPARE(got.join(' '), hashes);
+    }
+
     // Block 0 (dense) sub-step by sub-step. Budgets: an exact dot product floored once is within
     // 2^-22 of the truth, the float reference within ~1e-6 relative; LayerNorm within 1e-4 of its
     // output scale (rsqrt 1e-6, mean truncation over sigma, see test_hls_math); attention within
