@@ -75,10 +75,11 @@ set(CPACK_STRIP_FILES ON)
 # Libraries the binaries link: found by dpkg-shlibdeps when it is there (Debian's dpkg-dev),
 # otherwise named here (Debian 12 package names).
 find_program(EDGEMOE_DPKG_SHLIBDEPS dpkg-shlibdeps)
-set(EDGEMOE_ENGINE_DEPENDS "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, libgomp1, libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406")
+# The arm64 binaries need GLIBC_2.34 and GLIBCXX_3.4.29 (GCC 11) at most (aarch64-linux-gnu-objdump -T).
+set(EDGEMOE_ENGINE_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 11), libgcc-s1, libgomp1, libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406")
 if(TARGET edgemoe_xrt)
-  # The fpga backend links XRT's core library (Debian: libxrt1; Xilinx's package is named xrt).
-  string(APPEND EDGEMOE_ENGINE_DEPENDS ", libxrt1 | xrt")
+  # The fpga backend links XRT's core library (Debian: libxrt1; Xilinx's package is named xrt) and libuuid.
+  string(APPEND EDGEMOE_ENGINE_DEPENDS ", libuuid1, libxrt1 | xrt")
 endif()
 if(CMAKE_CROSSCOMPILING)
   if(CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
