@@ -214,8 +214,9 @@ public:
             s_.log(peer + ": closing its stream");
         }
         s_.client_left();
-        s_.log("client " + peer + " left after " + std::to_string(frames) + " frames" +
-               (ctx->IsCancelled() ? " (cancelled, or sent a message the server could not take)" : ""));
+        // A client ends its stream by cancelling it; gRPC also cancels a stream whose message is over
+        // the size cap (the client is told RESOURCE_EXHAUSTED).
+        s_.log("client " + peer + " left after " + std::to_string(frames) + " frames");
         return result;
     }
 
