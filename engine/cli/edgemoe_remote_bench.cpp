@@ -32,9 +32,10 @@ const char* kUsage = R"(usage: edgemoe-remote-bench [options]
   --remote H:P     a running edgemoe-serve with the same model (default: one started here on 127.0.0.1)
   --token-file F   the server's token (for --remote on another machine)
 
-Phases: "in process" (the backend itself), "remote, 1 in flight" (the remote backend through the
-Backend interface: each frame waits for its result) and "remote, 2 in flight" (the client keeps two
-frames out, as a live source does). Added latency = median remote latency - median in-process latency.
+Phases: "in process" (the backend itself), "remote, 1 in flight" (each frame waits for its result, as
+the remote backend does) and "remote, 2 in flight" (the client keeps two frames out, as a live source
+does). Added latency = median remote latency - median in-process latency; transport = round trip minus
+the server's own time for the frame (independent of how long inference takes under load).
 )";
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -92,6 +93,11 @@ int bench(int argc, char** argv) {
     co.token = ro.remote_token;
     co.max_in_flight = 2;
     remote::RemoteClient pipelined(model, co);
+    // One frame at a time, as the remote backend does it, but with the server's own time per frame:
+    // round trip minus that time is what the network and the messages cost, whatever the load.
+    co.max_in_flight = 1;
+    remote::RemoteClient single(model, co);
+    std::vector<double> transport_ms;
 
     // Deterministic frames, different from each other.
     std::vector<cv::Mat> images;
@@ -109,11 +115,18 @@ int bench(int argc, char** argv) {
     Phase in_process("in process"), remote1("remote, 1 in flight"), remote2("remote, 2 in flight");
     for (int r = 0; r < rounds; ++r) {
         for (Phase* p : {&in_process, &remote1}) {
-            Backend& be = p == &in_process ? *local : *remote_backend;
             const auto t0 = Clock::now();
             for (int f = 0; f < frames; ++f) {
+                const cv::Mat& img = images[size_t(f) % images.size()];
                 const auto s = Clock::now();
-                be.infer(images[size_t(f) % images.size()], 0, a);
+                if (p == &in_process) {
+                    local->infer(img, 0, a);
+                } else {
+                    double server_ms = 0;
+                    single.submit(img, 0);
+                    single.collect(a, &server_ms);
+                    transport_ms.push_back(ms(Clock::now() - s) - server_ms);
+                }
                 p->latency_ms.push_back(ms(Clock::now() - s));
             }
             p->seconds += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -148,6 +161,10 @@ int bench(int argc, char** argv) {
         if (p == &remote1) std::snprintf(added, sizeof added, "%.3f", med - base);
         std::printf("%-22s %10.2f %11.1f%% %14.3f %12s\n", p->name, p->fps(), 100.0 * p->fps() / in_process.fps(), med, added);
     }
+    std::vector<double> sorted = transport_ms;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("transport per frame (1 in flight: round trip minus the server's own time): median %.3f ms, p90 %.3f ms\n",
+                median(transport_ms), sorted.empty() ? 0.0 : sorted[sorted.size() * 9 / 10]);
     std::printf("(added ms: per frame, 1 in flight against in process. With 2 in flight a frame's latency counts from\n"
                 " its submit, so it includes the wait behind the frame ahead of it.)\n");
     if (server) server->stop();

@@ -29,7 +29,7 @@ ClientOptions client_options(std::string address, const BackendOptions& options)
     o.token = options.remote_token;
     o.frame_deadline = std::chrono::milliseconds(options.remote_deadline_ms);
     // One frame at a time through the Backend interface (infer waits for its result); RemoteClient
-    // itself pipelines for callers that use it directly (edgemoe-bench --remote-pipelined).
+    // itself pipelines for callers that use it directly (edgemoe-remote-bench, "2 in flight").
     o.max_in_flight = 1;
     return o;
 }

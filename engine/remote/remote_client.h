@@ -70,7 +70,7 @@ public:
     int in_flight() const { return in_flight_; }
     // True when the oldest frame's result has arrived (collect will not wait), or the stream failed.
     bool ready() const;
-    // The oldest frame's result, waiting up to the frame deadline. `energy` gets the server's latest
+    // The oldest frame's result, waiting up to the frame deadline. out.energy gets the server's latest
     // per-frame energy; `server_ms` (optional) the server's own time for the frame.
     void collect(NetworkOutput& out, double* server_ms = nullptr);
 

@@ -29,6 +29,17 @@ std::string host_name() {
     return buf;
 }
 
+// The Alveo cards' XRT power readings, when the server hosts the fpga backend (none on Zynq boards,
+// whose rails are hwmon sensors, nor without XRT).
+std::vector<energy::XrtDevice> card_power(const ServeOptions& o) {
+    std::vector<energy::XrtDevice> out;
+    if (!o.meters) return out;
+    std::string why_not;
+    for (DevicePowerSource& p : device_power_sources("fpga", o.backend_options, why_not))
+        out.push_back({p.name, p.what, std::move(p.read)});
+    return out;
+}
+
 }  // namespace
 
 void TicketLock::lock() {
@@ -49,7 +60,7 @@ FrameService::FrameService(std::shared_ptr<const Model> model, ServeOptions opti
     : model_(std::move(model)),
       options_(std::move(options)),
       identity_(identify(*model_)),
-      meters_(options_.meters, options_.sysfs_root) {
+      meters_(options_.meters, options_.sysfs_root, card_power(options_)) {
     if (!options_.factory) options_.factory = create_backend;
     if (options_.require_token_for_all && options_.token.empty())
         throw std::invalid_argument("edgemoe-serve: every client must present a token, but no token is set");
@@ -214,8 +225,9 @@ public:
             s_.log(peer + ": closing its stream");
         }
         s_.client_left();
-        s_.log("client " + peer + " left after " + std::to_string(frames) + " frames" +
-               (ctx->IsCancelled() ? " (cancelled, or sent a message the server could not take)" : ""));
+        // A client ends its stream by cancelling it; gRPC also cancels a stream whose message is over
+        // the size cap (the client is told RESOURCE_EXHAUSTED).
+        s_.log("client " + peer + " left after " + std::to_string(frames) + " frames");
         return result;
     }
 

@@ -2,9 +2,12 @@
 
 namespace edgemoe::remote {
 
-ServerMeters::ServerMeters(bool enabled, const std::string& sysfs_root) : enabled_(enabled) {
+ServerMeters::ServerMeters(bool enabled, const std::string& sysfs_root, std::vector<energy::XrtDevice> xrt)
+    : enabled_(enabled) {
     if (!enabled_) return;
-    found_ = energy::discover_meters(sysfs_root);
+    energy::DiscoveryOptions options;
+    options.xrt = std::move(xrt);
+    found_ = energy::discover_meters(sysfs_root, options);
     sampler_ = std::make_unique<energy::Sampler>(std::move(found_.meters));
     attribution_ = std::make_unique<energy::EnergyAttribution>(*sampler_);
     if (sampler_->size() > 0) sampler_->start();

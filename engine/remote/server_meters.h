@@ -15,8 +15,9 @@ namespace edgemoe::remote {
 
 class ServerMeters {
 public:
-    // enabled=false: no sampling; every reply says the meters are off.
-    ServerMeters(bool enabled, const std::string& sysfs_root);
+    // enabled=false: no sampling; every reply says the meters are off. `xrt`: the power sources of the
+    // cards the fpga backend would open (Alveo), as edgemoe-run gets them (device_power_sources).
+    ServerMeters(bool enabled, const std::string& sysfs_root, std::vector<energy::XrtDevice> xrt = {});
     ~ServerMeters();
 
     // A frame of `backend` ran over [start, end]; fills `out` with the latest resolved frame's energy.

@@ -298,7 +298,6 @@ private slots:
 
     void pipelinedWindowDropsStaleFrames() {
         test::HookedBackend::Hooks hooks;
-        hooks.delay = 25ms;   // a slow board
         remote::ServeOptions o = test::loopback_options();
         o.factory = test::hooked_factory(hooks);
         remote::Server server(tiny(), o);
@@ -306,13 +305,42 @@ private slots:
         co.address = test::address_of(server);
         co.max_in_flight = 2;
         remote::RemoteClient client(tiny(), co);
-        int sent = 0, dropped = 0, received = 0, max_in_flight = 0;
         NetworkOutput out;
-        // A camera offering a frame every 5 ms, five times faster than the board.
+        // A board that does not answer: two frames go out, the next eight offered are refused (the
+        // caller drops them); none waits anywhere.
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = true;
+        }
+        int sent = 0, dropped = 0;
+        for (int offer = 0; offer < 10; ++offer) (client.submit(tiny_image(), sent % 2) ? sent : dropped)++;
+        QCOMPARE(sent, 2);
+        QCOMPARE(dropped, 8);
+        QCOMPARE(client.in_flight(), 2);
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = false;
+        }
+        hooks.cv.notify_all();
+        int received = 0;
+        while (client.in_flight() > 0) {
+            client.collect(out);
+            QCOMPARE(out.task, received % 2);   // results in frame order
+            ++received;
+        }
+        QCOMPARE(received, 2);
+        {
+            std::lock_guard l(hooks.mutex);
+            QCOMPARE(int(hooks.first_bytes.size()), 2);   // the server saw only the frames sent
+        }
+
+        // A camera offering a frame every 5 ms to a 25 ms board: never more than 2 out, results in order.
+        hooks.delay = 25ms;
+        int max_in_flight = 0;
         for (int offer = 0; offer < 40; ++offer) {
             while (client.in_flight() > 0 && client.ready()) {
                 client.collect(out);
-                QCOMPARE(out.task, received % 2);   // results in frame order
+                QCOMPARE(out.task, received % 2);
                 ++received;
             }
             if (client.submit(tiny_image(), sent % 2)) ++sent;
@@ -327,8 +355,10 @@ private slots:
         }
         QCOMPARE(received, sent);
         QCOMPARE(max_in_flight, 2);
-        QVERIFY2(dropped > 10, qPrintable(QString("dropped %1 of 40").arg(dropped)));
-        QCOMPARE(int(hooks.first_bytes.size()), sent);   // the server saw only the frames sent: nothing queued
+        {
+            std::lock_guard l(hooks.mutex);
+            QCOMPARE(int(hooks.first_bytes.size()), sent);
+        }
         server.stop();
     }
 
@@ -432,7 +462,7 @@ private slots:
             // The first frames of the first client may run before the second has connected.
             if (seen_a > 2 && seen_b > 2) longest = std::max(longest, run);
         }
-        QVERIFY2(longest <= 4, qPrintable(QString("a client ran %1 frames in a row").arg(longest)));
+        QVERIFY2(longest <= 6, qPrintable(QString("a client ran %1 frames in a row").arg(longest)));
         // A third client while two are connected is refused with a reason (once the server has seen
         // the first two leave).
         for (int i = 0; i < 200 && server.service().clients() > 0; ++i) std::this_thread::sleep_for(10ms);
