@@ -21,6 +21,7 @@
 #include <omp.h>
 #endif
 
+#include "fpga/fast_attention.h"
 #include "fpga/panel_gemm.h"
 #include "linear_unit.h"
 
@@ -40,6 +41,13 @@ public:
     void for_each(int n, F&& f) {
 #pragma omp parallel for num_threads(threads_) schedule(dynamic)
         for (int i = 0; i < n; ++i) f(i);
+    }
+
+    // The kernel's attention layer, bit-identical and faster (fast_attention.h); run_kernel calls it
+    // in place of its own when the units offer it (hls/src/attention.h).
+    template <class S>
+    void attention(const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
+        fast_attention<S>([this](int n, auto&& f) { for_each(n, f); }, qkv, scores, stats, out);
     }
 
     // Rows that had to take the exact integer path (the 2^53 bound failed), and all rows, since

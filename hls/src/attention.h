@@ -172,12 +172,12 @@ write_out:
     }
 }
 
-// One layer's attention: K and V into on-chip memory (kRowLanes values per cycle), then every head
+// One layer's attention as the hardware runs it (see attention() below): K and V into on-chip memory (kRowLanes values per cycle), then every head
 // and query block, kAttentionUnits blocks at a time (heads outer). In hardware the units of a group
 // run side by side; the groups touch disjoint parts of every buffer, so the emulator may run them
 // on its threads (`units.for_each`): 3 heads x 17 groups balance over any number of threads.
 template <class S, class Units>
-void attention(Units& units, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
+void attention_layer(Units& units, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
     constexpr int N = S::N, D = S::D, LD = 3 * S::D, QB = kAttentionQueries, U = kAttentionUnits;
     constexpr int kBlocks = (N + QB - 1) / QB, kGroups = (kBlocks + U - 1) / U;
     static_assert(D % kRowLanes == 0, "K/V rows load in whole beats");
@@ -204,6 +204,30 @@ attention_groups:
             if (block < kBlocks) attention_block<S>(units, h, block * QB, qkv, kv, scores, stats, out);
         }
     });
+}
+
+namespace detail {
+template <class S, class U>
+auto attention_impl(U& u, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out, int)
+    -> decltype(u.template attention<S>(qkv, scores, stats, out), void()) {
+    u.template attention<S>(qkv, scores, stats, out);
+}
+template <class S, class U>
+void attention_impl(U& u, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out, long) {
+    attention_layer<S>(u, qkv, scores, stats, out);
+}
+}  // namespace detail
+
+// One layer's attention. The hardware's units (HlsLinearUnit) run attention_layer above. The
+// emulator's fast unit brings its own `attention<S>` member (engine/fpga/fast_attention.h): the same
+// arithmetic on the same key order without the hardware's on-chip K/V copy and shifting key window,
+// which cost the emulator more than the multiplies (the window is a register shift in hardware and
+// a memory copy per step in C++). It is checked bit-identical to attention_layer by
+// tests/fpga/test_fpga_emu.cpp, as the fast linear unit is. The choice is made at compile time, as
+// the probe's: for synthesis this is a plain call of attention_layer.
+template <class S, class Units>
+void attention(Units& units, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
+    detail::attention_impl<S>(units, qkv, scores, stats, out, 0);
 }
 
 }  // namespace edgemoe_hls

@@ -57,6 +57,9 @@ constexpr T wrap(T v) {
         // instead of emulating a 64x64 one. Only the emulator's speed changes.
         using N = std::conditional_t<W == 8, int8_t, std::conditional_t<W == 16, int16_t, int32_t>>;
         return T(N(v));
+    } else if constexpr (!S && W < 32) {
+        // Unsigned and narrower than 31 bits: the value is a non-negative int32, spelled so (see above).
+        return T(int32_t(uint32_t(v) & ((uint32_t(1) << W) - 1)));
     } else if constexpr (S) {
         using U = unsigned_t<T>;
         return T(U(v) << (bits - W)) >> (bits - W);
