@@ -1,5 +1,7 @@
 #include "remote/server_meters.h"
 
+#include "edgemoe/backend.h"
+
 namespace edgemoe::remote {
 
 ServerMeters::ServerMeters(bool enabled, const std::string& sysfs_root, std::vector<energy::XrtDevice> xrt)
@@ -17,22 +19,16 @@ ServerMeters::~ServerMeters() {
     if (sampler_) sampler_->stop();
 }
 
-std::vector<std::string> ServerMeters::families_for(const std::string& backend) {
-    // The same choice as the desktop program's meter source makes for backends in its own process.
-    if (backend == "fpga") return {"zcu102", "kv260", "xrt"};
-    return {"rapl", "amd_energy"};
-}
-
 ServerMeters::PerBackend& ServerMeters::state(const std::string& backend) {
     auto it = backends_.find(backend);
     if (it != backends_.end()) return it->second;
     PerBackend b;
     b.stream = attribution_->stream(backend, "all");
-    for (const std::string& family : families_for(backend))
+    for (const std::string& family : energy_meter_families(backend))
         for (size_t i = 0; i < sampler_->size() && b.meter < 0; ++i)
             if (sampler_->meter(i).family() == family) b.meter = int(i);
     if (b.meter < 0) {
-        for (const std::string& family : families_for(backend))
+        for (const std::string& family : energy_meter_families(backend))
             for (const energy::Unavailable& u : found_.unavailable)
                 if (u.kind == family && b.why_not.empty()) b.why_not = "no " + family + " meter on the board: " + u.reason;
         if (b.why_not.empty()) b.why_not = "no sensor on the board for its " + backend + " backend";

@@ -25,10 +25,6 @@ public:
     // One line per meter found and per family missing, for the server's start-up log.
     std::vector<std::string> describe() const;
 
-    // Sensor families that speak for a backend, in order of preference: the board's rails for fpga,
-    // the host processor's package for the backends that compute on it.
-    static std::vector<std::string> families_for(const std::string& backend);
-
 private:
     struct PerBackend {
         int stream = -1, meter = -1;
