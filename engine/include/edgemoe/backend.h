@@ -65,7 +65,8 @@ struct DevicePowerSource {
 // The energy-meter families (Meter::family(), Unavailable::kind of edgemoe/meter_discovery.h) whose
 // readings describe the work of `backend`, in order of preference: the host processor's package
 // ("rapl", "amd_energy") for cpu and fpga-emu, the board or card ("zcu102", "kv260", "xrt") for fpga.
-// Empty for a name the registry does not know.
+// Empty for "remote" (its frames carry the server's own readings: no sensor here speaks for the board)
+// and for a name the registry does not know.
 std::vector<std::string> energy_meter_families(std::string_view backend);
 
 // The power sources of the device(s) `backend` would use with `options`; none for host backends.
