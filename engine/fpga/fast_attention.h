@@ -48,16 +48,23 @@ void fast_attention(ForEach&& for_each, const int32_t* qkv, int32_t* scores, int
             int32_t* st = stats + (size_t(h) * N + size_t(q)) * 2;
             st[0] = int32_t(m);
             st[1] = int32_t(inv_s);
-            acc_av_t acc[HD];
-            for (int c = 0; c < HD; ++c) acc[c] = 0;
-            for (int key = 0; key < N; ++key) {
-                const prob_t p = from_bits<prob_t>(softmax_prob(sc[key], m, inv_s));
-                const int32_t* vr = qkv + size_t(key) * LD + 2 * D + h * HD;
-                for (int c = 0; c < HD; ++c) mac(acc[c], p, from_bits<fm_t>(vr[c]));
-            }
-            for (int c = 0; c < HD; ++c) {
-                const fm_t o = acc[c];
-                out[size_t(q) * D + h * HD + c] = int32_t(to_bits(o));
+            prob_t p[N];
+            for (int key = 0; key < N; ++key) p[key] = from_bits<prob_t>(softmax_prob(sc[key], m, inv_s));
+            // A.V in blocks of kAvColumns output columns, so that a block's accumulators stay in
+            // registers over all keys (64 of them would not fit AVX2's 16 vector registers).
+            constexpr int kAvColumns = 16;
+            static_assert(HD % kAvColumns == 0, "head width in whole A.V blocks");
+            for (int c0 = 0; c0 < HD; c0 += kAvColumns) {
+                acc_av_t acc[kAvColumns];
+                for (int c = 0; c < kAvColumns; ++c) acc[c] = 0;
+                for (int key = 0; key < N; ++key) {
+                    const int32_t* vr = qkv + size_t(key) * LD + 2 * D + h * HD + c0;
+                    for (int c = 0; c < kAvColumns; ++c) mac(acc[c], p[key], from_bits<fm_t>(vr[c]));
+                }
+                for (int c = 0; c < kAvColumns; ++c) {
+                    const fm_t o = acc[c];
+                    out[size_t(q) * D + h * HD + c0 + c] = int32_t(to_bits(o));
+                }
             }
         }
     });
