@@ -196,7 +196,11 @@ int run(int argc, char** argv) {
         // "fpga-emu@avx2": the backend's name, and the emulator's GEMM kernel for this entry.
         const size_t at = backend.find('@');
         BackendOptions entry = opts;
-        if (at != std::string::npos) entry.emu_gemm = backend.substr(at + 1);
+        if (at != std::string::npos) {
+            if (backend.compare(0, at, "fpga-emu") != 0)
+                throw std::invalid_argument("--backend " + backend + ": only fpga-emu takes @KERNEL");
+            entry.emu_gemm = backend.substr(at + 1);
+        }
         FrameRunner runner(model, create_backend(backend.substr(0, at), model, entry));
         std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
         nlohmann::json& breport = report["backends"][backend];

@@ -1,4 +1,4 @@
-// edgemoe-run end to end: runs the real binary on the tiny model and an image, then checks the
+// edgemoe-run end to end (and edgemoe-bench's GEMM kernel choice): runs the real binary on the tiny model and an image, then checks the
 // PNGs, the raw .npy against the PyTorch golden, and the metrics.json schema.
 #include <QtTest>
 
@@ -16,11 +16,13 @@ class TestCli : public QObject {
     Q_OBJECT
     QTemporaryDir dir_;
 
-    int run_tool(const QStringList& args, QString* err = nullptr) {
+    int run_tool(const QStringList& args, QString* err = nullptr, const QString& tool = "edgemoe-run",
+                 QString* out = nullptr) {
         QProcess p;
-        p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-run", args);
+        p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/" + tool, args);
         if (!p.waitForFinished(120000)) return -1;
         if (err) *err = QString::fromLocal8Bit(p.readAllStandardError());
+        if (out) *out = QString::fromLocal8Bit(p.readAllStandardOutput());
         return p.exitCode();
     }
 
@@ -85,6 +87,24 @@ private slots:
         int total = 0;
         for (int c : fr["experts"][0]) total += c;
         QCOMPARE(total, 66);
+    }
+
+    // edgemoe-bench names the emulator's GEMM kernel and its counters, and takes fpga-emu@KERNEL
+    // entries; a kernel this CPU lacks, or @ on another backend, is refused by name.
+    void bench_names_the_gemm_kernel() {
+        const QString model = QString(EDGEMOE_FIXTURES) + "/tiny.safetensors";
+        const QStringList common = {"--model", model, "--frames", "1", "--warmup", "0", "--task", "semseg"};
+        QString err, out;
+        int rc = run_tool(common + QStringList{"--backend", "fpga-emu@baseline"}, &err, "edgemoe-bench", &out);
+        QVERIFY2(rc == 0, qPrintable(err));
+        QVERIFY2(out.contains("baseline: "), qPrintable(out));
+        QVERIFY2(out.contains("rows on the exact integer path (2^53 bound failed): 0"), qPrintable(out));
+        rc = run_tool(common + QStringList{"--backend", "fpga-emu@avx1024"}, &err, "edgemoe-bench");
+        QCOMPARE(rc, 1);
+        QVERIFY2(err.contains("avx1024") && err.contains("available:"), qPrintable(err));
+        rc = run_tool(common + QStringList{"--backend", "cpu@avx2"}, &err, "edgemoe-bench");
+        QCOMPARE(rc, 1);
+        QVERIFY2(err.contains("only fpga-emu takes @KERNEL"), qPrintable(err));
     }
 
     void bad_arguments_fail_clearly() {
