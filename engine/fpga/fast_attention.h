@@ -26,7 +26,7 @@ template <class S, class ForEach>
 void fast_attention(ForEach&& for_each, const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
     using namespace edgemoe_hls;
     constexpr int N = S::N, D = S::D, HD = S::HD, LD = 3 * S::D, QB = kAttentionQueries;
-    constexpr int kScaleShift = log2_int(HD) / 2;   // 1/sqrt(HD), as attention_block
+    constexpr int kScaleShift = attention_scale_shift<HD>();
     constexpr int kBlocks = (N + QB - 1) / QB;
     for_each(S::HEADS * kBlocks, [&](int item) {
         const int h = item / kBlocks, q0 = (item % kBlocks) * QB;

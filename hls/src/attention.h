@@ -39,6 +39,13 @@ namespace edgemoe_hls {
 
 constexpr int log2_int(int v) { return v <= 1 ? 0 : 1 + log2_int(v / 2); }
 
+// 1/sqrt(HD) as a right shift: HD must be a power of 4 (64 in Edge-MoE: scale 1/8).
+template <int HD>
+constexpr int attention_scale_shift() {
+    static_assert((1 << (2 * (log2_int(HD) / 2))) == HD, "head width must be a power of 4");
+    return log2_int(HD) / 2;
+}
+
 // On-chip K and V of every head: [N][D] each (head h = columns h*HD..), partitioned along columns.
 template <class S>
 struct KvMemory {
@@ -56,9 +63,7 @@ void attention_block(Units& units, int h, int q0, const int32_t* qkv, const KvMe
     constexpr int N = S::N, D = S::D, HD = S::HD, LD = 3 * S::D, QB = kAttentionQueries;
     constexpr int L = kAttentionLanes, CH = HD / L;   // a key step: CH cycles of L columns
     static_assert(HD % L == 0, "the head width must be whole attention beats");
-    // 1/sqrt(HD) is a shift: HD must be a power of 4 (64 in Edge-MoE: scale 1/8).
-    constexpr int kScaleShift = log2_int(HD) / 2;
-    static_assert((1 << (2 * kScaleShift)) == HD, "head width must be a power of 4");
+    constexpr int kScaleShift = attention_scale_shift<HD>();
     int32_t* sc = scores + size_t(h) * N * N;
     int32_t* st = stats + size_t(h) * N * 2;
     const int c_head = h * HD;
