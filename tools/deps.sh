@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-multimedia-dev libgl-dev
-  libopencv-dev libeigen3-dev nlohmann-json3-dev
+  libopencv-dev libeigen3-dev nlohmann-json3-dev libtbb-dev
   libxrt-dev
   crossbuild-essential-arm64 qemu-user
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler

@@ -1,9 +1,11 @@
 #pragma once
 // A backend runs the network (backbone + one task head) on one preprocessed image. Backends are
 // created by name at run time; callers never include a backend's own header.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +36,12 @@ struct BackendCounter {
     double value = 0;
 };
 
+// Thrown by Backend::infer when the frame was cancelled through the backend's cancel flag. Not an
+// error: the caller asked for it (a task or backend switch, a window closing, a run stopping).
+struct FrameCancelled : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -46,6 +54,25 @@ public:
     virtual void infer(const cv::Mat& image, int task, NetworkOutput& out) = 0;
     // Totals since construction; none by default. Not for the per-frame path (it allocates).
     virtual std::vector<BackendCounter> counters() const { return {}; }
+
+    // Worker threads from the next frame on (0 = every core); results do not depend on it. May be
+    // called from another thread while a frame runs. A backend without threads of its own ignores it.
+    virtual void set_threads(int threads) { (void)threads; }
+
+    // A flag the backend polls while it computes a frame: once it reads true, infer() gives up within a
+    // few milliseconds and throws FrameCancelled. The caller owns the flag, keeps it alive as long as the
+    // backend, and clears it before the next frame. nullptr (the default): frames are never cancelled.
+    void set_cancel_flag(const std::atomic<bool>* flag) { cancel_flag_ = flag; }
+
+protected:
+    bool cancel_requested() const { return cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed); }
+    // Throws FrameCancelled naming the backend when the flag is set; cheap enough to call per work item.
+    void throw_if_cancelled() const {
+        if (cancel_requested()) throw FrameCancelled(name() + ": frame cancelled");
+    }
+
+private:
+    const std::atomic<bool>* cancel_flag_ = nullptr;
 };
 
 struct BackendInfo {
