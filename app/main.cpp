@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <unistd.h>
-
 #include <QApplication>
 #include <QSettings>
 #include <QTimer>
@@ -20,23 +18,7 @@
 using namespace edgemoe;
 using namespace edgemoe::app;
 
-namespace {
-
-// OpenMP threads that spin while they wait (libgomp's default) take the cores the capture, drawing and
-// UI threads need; on a 2-core machine that made the CPU backend about ten times slower inside this
-// program (backbone ~550 ms instead of ~55 ms). libgomp reads OMP_WAIT_POLICY once, when it is
-// loaded, so it is set here and the program starts itself again. OMP_WAIT_POLICY set by the user wins.
-void prefer_passive_openmp(char** argv) {
-    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("EDGEMOE_LIVE_REEXEC")) return;
-    setenv("OMP_WAIT_POLICY", "passive", 1);
-    setenv("EDGEMOE_LIVE_REEXEC", "1", 1);
-    execv("/proc/self/exe", argv);   // returns only on failure: then run as we are
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-    prefer_passive_openmp(argv);
     // The command line first, without a window system: --help, --version, --list-backends and a bad
     // option work on a machine without a display too.
     QStringList args;

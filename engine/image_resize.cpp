@@ -113,7 +113,7 @@ void MapUpscaler::bilinear(const cv::Mat& src, cv::Size out, cv::Mat& dst) {
         lin_x_.init(src.cols, out.width);
     }
     dst.create(out, CV_32F);
-    cpu::resize_hwc(src.ptr<float>(), int(src.step1()), lin_y_, lin_x_, 1, dst.ptr<float>(), int(dst.step1()), 1);
+    cpu::resize_hwc(src.ptr<float>(), int(src.step1()), lin_y_, lin_x_, 1, dst.ptr<float>(), int(dst.step1()), nullptr);
 }
 
 }  // namespace edgemoe

@@ -76,7 +76,7 @@ set(CPACK_STRIP_FILES ON)
 # otherwise named here (Debian 12 package names).
 find_program(EDGEMOE_DPKG_SHLIBDEPS dpkg-shlibdeps)
 # The arm64 binaries need GLIBC_2.34 and GLIBCXX_3.4.29 (GCC 11) at most (aarch64-linux-gnu-objdump -T).
-set(EDGEMOE_ENGINE_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 11), libgcc-s1, libgomp1, libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406")
+set(EDGEMOE_ENGINE_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 11), libgcc-s1, libtbb12, libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406")
 if(TARGET edgemoe_xrt)
   # The fpga backend links XRT's core library (Debian: libxrt1; Xilinx's package is named xrt) and libuuid.
   string(APPEND EDGEMOE_ENGINE_DEPENDS ", libuuid1, libxrt1 | xrt")

@@ -7,10 +7,6 @@
 #include <cmath>
 #include <thread>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include <Eigen/Core>
 
 #include "cpu/ops.h"
@@ -38,9 +34,9 @@ struct ArrangedHead {
 class CpuBackend final : public Backend {
 public:
     CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options)
-        : model_(std::move(model)), c_(model_->config()), w_(model_->weights()) {
+        : model_(std::move(model)), c_(model_->config()), w_(model_->weights()), workers_(options.threads) {
         capture_backbone_ = options.capture_backbone;
-        threads_ = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        workers_.set_cancel_check([this] { return cancel_requested(); }, "cpu");
         allocate();
         for (size_t t = 0; t < c_.tasks.size(); ++t) arrange_head(w_.heads[t]);
     }
@@ -49,8 +45,10 @@ public:
     std::string description() const override {
         // Eigen's vector code is fixed when the engine is compiled (-march), not chosen at run time.
         return "CPU float32 reference (Eigen GEMM, " + std::string(Eigen::SimdInstructionSetsInUse()) + ", " +
-               std::to_string(threads_) + " threads)";
+               std::to_string(workers_.threads()) + " threads)";
     }
+
+    void set_threads(int threads) override { workers_.set_threads(threads); }
 
     void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
         if (task < 0 || task >= int(c_.tasks.size()))
@@ -59,23 +57,32 @@ public:
             throw BackendError("cpu: input must be CV_8UC3 " + std::to_string(c_.image_w) + "x" +
                                std::to_string(c_.image_h));
         prepare_output(task, out);
+        // A thread count set since the last frame: a new arena, and per-thread scratch for it (the
+        // only allocation after the first frame, and only when the count changes).
+        if (workers_.apply()) allocate_per_thread();
+        // Every buffer a frame reads is written earlier in the same frame, so a frame given up half
+        // way (FrameCancelled, thrown between steps and after the parallel loops) leaves nothing stale.
+        throw_if_cancelled();
+        workers_.run([&] {
+            const auto t0 = Clock::now();
+            embed_patches(image);
+            int moe_index = 0;
+            for (int b = 0; b < c_.depth; ++b) {
+                throw_if_cancelled();
+                attention_block(w_.blocks[size_t(b)]);
+                if (c_.is_moe(b))
+                    moe_block(w_.blocks[size_t(b)], task, out.routing[size_t(moe_index++)]);
+                else
+                    mlp_block(w_.blocks[size_t(b)]);
+            }
+            out.backbone_ms = ms_since(t0);
+            if (capture_backbone_) out.backbone.assign(x_.begin(), x_.end());
 
-        const auto t0 = Clock::now();
-        embed_patches(image);
-        int moe_index = 0;
-        for (int b = 0; b < c_.depth; ++b) {
-            attention_block(w_.blocks[size_t(b)]);
-            if (c_.is_moe(b))
-                moe_block(w_.blocks[size_t(b)], task, out.routing[size_t(moe_index++)]);
-            else
-                mlp_block(w_.blocks[size_t(b)]);
-        }
-        out.backbone_ms = ms_since(t0);
-        if (capture_backbone_) out.backbone.assign(x_.begin(), x_.end());
-
-        const auto t1 = Clock::now();
-        pup_head(task, out);
-        out.head_ms = ms_since(t1);
+            throw_if_cancelled();
+            const auto t1 = Clock::now();
+            pup_head(task, out);
+            out.head_ms = ms_since(t1);
+        });
     }
 
 private:
@@ -99,7 +106,7 @@ private:
             }
         float* x = x_.data();
         linear(patches_.data(), c_.num_patches(), 3 * pp, 3 * pp, w_.patch_w.ptr(), w_.patch_b.ptr(), D, x + D, D,
-               threads_);
+               &workers_);
         for (int d = 0; d < D; ++d) x[d] = w_.cls_token.data[size_t(d)];
         const float* pos = w_.pos_embed.ptr();
         for (size_t i = 0; i < size_t(c_.num_tokens()) * D; ++i) x[i] += pos[i];
@@ -109,10 +116,10 @@ private:
     void attention_block(const BlockWeights& b) {
         const int N = c_.num_tokens(), D = c_.embed_dim;
         layer_norm(x_.data(), N, D, D, b.norm1_w.ptr(), b.norm1_b.ptr(), c_.ln_eps, xn_.data(), D);
-        linear(xn_.data(), N, D, D, b.qkv_w.ptr(), b.qkv_b.ptr(), 3 * D, qkv_.data(), 3 * D, threads_);
+        linear(xn_.data(), N, D, D, b.qkv_w.ptr(), b.qkv_b.ptr(), 3 * D, qkv_.data(), 3 * D, &workers_);
         attention(qkv_.data(), N, D, c_.num_heads, 1.0f / std::sqrt(float(c_.head_dim())), attn_.data(),
-                  scores_.data(), threads_);
-        linear(attn_.data(), N, D, D, b.proj_w.ptr(), b.proj_b.ptr(), D, tmp_.data(), D, threads_);
+                  scores_.data(), &workers_);
+        linear(attn_.data(), N, D, D, b.proj_w.ptr(), b.proj_b.ptr(), D, tmp_.data(), D, &workers_);
         add_to_x(tmp_.data());
     }
 
@@ -120,9 +127,9 @@ private:
     void mlp_block(const BlockWeights& b) {
         const int N = c_.num_tokens(), D = c_.embed_dim, H = c_.mlp_hidden;
         layer_norm(x_.data(), N, D, D, b.norm2_w.ptr(), b.norm2_b.ptr(), c_.ln_eps, xn_.data(), D);
-        linear(xn_.data(), N, D, D, b.fc1_w.ptr(), b.fc1_b.ptr(), H, hidden_.data(), H, threads_);
+        linear(xn_.data(), N, D, D, b.fc1_w.ptr(), b.fc1_b.ptr(), H, hidden_.data(), H, &workers_);
         gelu(hidden_.data(), size_t(N) * H);
-        linear(hidden_.data(), N, H, H, b.fc2_w.ptr(), b.fc2_b.ptr(), D, tmp_.data(), D, threads_);
+        linear(hidden_.data(), N, H, H, b.fc2_w.ptr(), b.fc2_b.ptr(), D, tmp_.data(), D, &workers_);
         add_to_x(tmp_.data());
     }
 
@@ -150,27 +157,23 @@ private:
         for (int e = 0; e < E; ++e)
             if (expert_count_[size_t(e)] > 0) active_.push_back(e);
 
-        const int n_active = int(active_.size());
-#pragma omp parallel for num_threads(threads_) schedule(dynamic)
-        for (int i = 0; i < n_active; ++i) {
+        // One work item per active expert, on the calling thread's scratch slot (the item's own GEMMs
+        // run on that thread: a nested loop would let this thread take another expert into the same slot).
+        workers_.for_each(int(active_.size()), [&](int i) {
             const int e = active_[size_t(i)], count = expert_count_[size_t(e)];
-#ifdef _OPENMP
-            const size_t th = size_t(omp_get_thread_num());
-#else
-            const size_t th = 0;
-#endif
+            const size_t th = size_t(WorkArena::slot());
             float* xe = expert_in_.data() + th * thread_slot(size_t(N) * D);
             float* he = expert_hidden_.data() + th * thread_slot(size_t(N) * He);
             float* ye = expert_out_.data() + th * thread_slot(size_t(N) * D);
             const int* q = queue_.data() + size_t(e) * N;
             for (int r = 0; r < count; ++r)
                 std::copy_n(xn_.data() + size_t(q[r] / K) * D, D, xe + size_t(r) * D);
-            linear(xe, count, D, D, b.w1.ptr() + size_t(e) * He * D, b.b1.ptr() + size_t(e) * He, He, he, He, 1);
+            linear(xe, count, D, D, b.w1.ptr() + size_t(e) * He * D, b.b1.ptr() + size_t(e) * He, He, he, He, nullptr);
             gelu(he, size_t(count) * He);
-            linear(he, count, He, He, b.w2.ptr() + size_t(e) * D * He, b.b2.ptr() + size_t(e) * D, D, ye, D, 1);
+            linear(he, count, He, He, b.w2.ptr() + size_t(e) * D * He, b.b2.ptr() + size_t(e) * D, D, ye, D, nullptr);
             for (int r = 0; r < count; ++r)   // scatter each row to its (token, slot) place
                 std::copy_n(ye + size_t(r) * D, D, slot_out_.data() + size_t(q[r]) * D);
-        }
+        });
         for (int t = 0; t < N; ++t) {
             float* dst = tmp_.data() + size_t(t) * D;
             for (int d = 0; d < D; ++d) dst[d] = 0.f;
@@ -200,19 +203,19 @@ private:
         int cin = D;
         for (int k = 0; k < 4; ++k) {
             conv3x3_padded(pad_a_.data(), h, w, cin, ah.conv_k[size_t(k)].data(), hw.conv_b[size_t(k)].ptr(), C, true,
-                           conv_out_.data(), threads_);
+                           conv_out_.data(), &workers_);
             cin = C;
             if (k == 3) break;
             // Upsample the valid columns into the interior of the next padded map (border stays zero).
             zero_border(pad_a_.data(), 2 * h, 2 * w, C);
             resize_hwc(conv_out_.data(), w + 2, up_[size_t(k)].first, up_[size_t(k)].second, C,
-                       pad_a_.data() + size_t(2 * w + 2 + 1) * C, 2 * w + 2, threads_);
+                       pad_a_.data() + size_t(2 * w + 2 + 1) * C, 2 * w + 2, &workers_);
             h *= 2;
             w *= 2;
         }
         // 1x1 conv over the whole padded-width map (the two scratch columns are ignored below).
         linear(conv_out_.data(), h * (w + 2), C, C, hw.conv_w[4].ptr(), hw.conv_b[4].ptr(), ch, logits_.data(), ch,
-               threads_);
+               &workers_);
         resize_hwc_to_chw(logits_.data(), w + 2, final_y_, final_x_, ch, out.raw.data());
     }
 
@@ -266,8 +269,17 @@ private:
         }
     }
 
+    // The scratch with one slot per thread of the arena.
+    void allocate_per_thread() {
+        const size_t N = size_t(c_.num_tokens()), D = size_t(c_.embed_dim), T = size_t(workers_.threads());
+        scores_.resize(T * thread_slot(N * N));
+        expert_in_.resize(T * thread_slot(N * D));
+        expert_hidden_.resize(T * thread_slot(N * size_t(std::max(c_.expert_hidden, 1))));
+        expert_out_.resize(T * thread_slot(N * D));
+    }
+
     void allocate() {
-        const size_t N = size_t(c_.num_tokens()), D = size_t(c_.embed_dim), T = size_t(threads_);
+        const size_t N = size_t(c_.num_tokens()), D = size_t(c_.embed_dim);
         const size_t C = size_t(c_.head_channels), E = size_t(c_.num_experts), K = size_t(c_.top_k);
         patches_.resize(size_t(c_.num_patches()) * 3 * c_.patch * c_.patch);
         x_.resize(N * D);
@@ -275,16 +287,13 @@ private:
         tmp_.resize(N * D);
         attn_.resize(N * D);
         qkv_.resize(N * 3 * D);
-        scores_.resize(T * thread_slot(N * N));
         hidden_.resize(N * size_t(std::max(c_.mlp_hidden, 1)));
         gate_.resize(N * E);
         topk_.resize(K);
         expert_count_.resize(E);
         queue_.resize(E * N);
         active_.reserve(E);
-        expert_in_.resize(T * thread_slot(N * D));
-        expert_hidden_.resize(T * thread_slot(N * size_t(std::max(c_.expert_hidden, 1))));
-        expert_out_.resize(T * thread_slot(N * D));
+        allocate_per_thread();
         slot_out_.resize(N * K * D);
 
         // Head buffers at the largest map (after three doublings), padded by one pixel all round + 2 spare.
@@ -316,7 +325,7 @@ private:
     std::shared_ptr<const Model> model_;
     const ModelConfig& c_;
     const ModelWeights& w_;
-    int threads_ = 1;
+    WorkArena workers_;
     bool capture_backbone_ = false;
     std::vector<ArrangedHead> heads_;
 

@@ -17,30 +17,40 @@
 #include <string>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "fpga/fast_attention.h"
 #include "fpga/panel_gemm.h"
 #include "linear_unit.h"
+#include "work_arena.h"
 
 namespace edgemoe::fpga {
 
 class FastLinearUnit {
 public:
     // kernel: the panel GEMM's micro-kernel ("" = the fastest this CPU runs; see panel_gemm.h).
+    // threads: 0 = every core.
     explicit FastLinearUnit(int threads, const std::string& kernel = {})
-        : threads_(threads > 0 ? threads : 1), kernel_(panel_gemm_kernel(kernel)), scratch_(size_t(threads_)) {}
+        : workers_(threads), kernel_(panel_gemm_kernel(kernel)), scratch_(size_t(workers_.threads())) {}
 
     const PanelGemmKernel& kernel() const { return kernel_; }
+
+    // The unit's threads. A frame runs inside workers().run(); set_threads() and the cancel check go
+    // through it too (the unit throws FrameCancelled between layers and after each parallel loop).
+    WorkArena& workers() { return workers_; }
+    const WorkArena& workers() const { return workers_; }
+    // Applies a thread count set since the last frame (WorkArena::apply) and sizes the per-thread
+    // scratch for it. Call between frames.
+    void begin_frame() {
+        if (workers_.apply()) {
+            scratch_.resize(size_t(workers_.threads()));
+            for (Scratch& s : scratch_) s.reserve(max_in16_, max_out16_);
+        }
+    }
 
     // Independent kernel work items (attention heads) on the emulator's threads: they write disjoint
     // memory, so the result is the same as the hardware's sequential order.
     template <class F>
     void for_each(int n, F&& f) {
-#pragma omp parallel for num_threads(threads_) schedule(dynamic)
-        for (int i = 0; i < n; ++i) f(i);
+        workers_.for_each(n, f);
     }
 
     // The kernel's attention layer, bit-identical and faster (fast_attention.h); run_kernel calls it
@@ -57,10 +67,11 @@ public:
 
     template <class L, class Src, class Sink>
     void run(const L& layer, int rows, Src& src, Sink& sink) {
+        workers_.throw_if_cancelled();   // between layers: the kernel's code in between is short
         const Weights& w = weights<L>(layer);
         const int chunks = (rows + kChunk - 1) / kChunk;
         rows_ += rows;
-        if (chunks < threads_)
+        if (chunks < workers_.threads())
             run_few_rows<L>(w, rows, src, sink);
         else
             run_many_rows<L>(w, rows, src, sink);
@@ -85,6 +96,12 @@ private:
     struct Scratch {
         std::vector<double> a, c;
         std::vector<bool> exact;
+        long slow = 0;   // rows of the current layer on the exact integer path
+        void reserve(int in16, int out16) {
+            a.resize(std::max(a.size(), size_t(kChunk) * size_t(in16)));
+            c.resize(std::max(c.size(), size_t(kChunk) * size_t(out16)));
+            exact.resize(size_t(kChunk));
+        }
     };
 
     // Loads row r of the source as doubles into a[0..IN16) and says whether its dot products are
@@ -123,25 +140,24 @@ private:
     void run_many_rows(const Weights& w, int rows, Src& src, Sink& sink) {
         constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         const int chunks = (rows + kChunk - 1) / kChunk;
-        long slow = 0;
-#pragma omp parallel for num_threads(threads_) schedule(dynamic) reduction(+ : slow)
-        for (int ch = 0; ch < chunks; ++ch) {
-#ifdef _OPENMP
-            Scratch& s = scratch_[size_t(omp_get_thread_num())];
-#else
-            Scratch& s = scratch_[0];
-#endif
+        // Every slot sized here, on this thread, for the widest layer so far: which thread runs which
+        // chunk changes from frame to frame, and no slot may allocate in a later frame.
+        if (IN16 > max_in16_ || OUT16 > max_out16_) {
+            max_in16_ = std::max(max_in16_, IN16);
+            max_out16_ = std::max(max_out16_, OUT16);
+            for (Scratch& s : scratch_) s.reserve(max_in16_, max_out16_);
+        }
+        for (Scratch& s : scratch_) s.slow = 0;
+        workers_.for_each(chunks, [&](int ch) {
+            Scratch& s = scratch_[size_t(WorkArena::slot())];
             const int r0 = ch * kChunk, n = std::min(kChunk, rows - r0);
-            s.a.resize(size_t(kChunk) * IN16);
-            s.c.resize(size_t(kChunk) * OUT16);
-            s.exact.resize(size_t(kChunk));
             for (int i = 0; i < n; ++i) s.exact[size_t(i)] = load_row<L>(w, src, r0 + i, s.a.data() + size_t(i) * IN16);
             w.values.multiply(s.a.data(), IN16, n, 0, OUT16 / 16, s.c.data(), OUT16);
             for (int i = 0; i < n; ++i)
                 store_row<L>(w, sink, r0 + i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
-                             s.exact[size_t(i)], slow);
-        }
-        slow_rows_ += slow;
+                             s.exact[size_t(i)], s.slow);
+        });
+        for (const Scratch& s : scratch_) slow_rows_ += s.slow;
     }
 
     // Few rows (an expert's queue holds ~N*TOPK/E tokens): a row split would leave threads idle, so
@@ -151,15 +167,14 @@ private:
         constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         Scratch& s = few_;
         // Sized for the most rows this path takes, so a longer expert queue later allocates nothing.
-        const size_t max_rows = size_t(kChunk) * size_t(threads_ - 1);
+        const size_t max_rows = size_t(kChunk) * size_t(std::max(1, workers_.threads() - 1));
         s.a.resize(max_rows * IN16);
         s.c.resize(max_rows * OUT16);
         s.exact.resize(max_rows);
         for (int i = 0; i < rows; ++i) s.exact[size_t(i)] = load_row<L>(w, src, i, s.a.data() + size_t(i) * IN16);
         // Blocks of 16 output columns (the GEMM's micro-tile) shared out over the threads.
         constexpr int kPairs = OUT16 / 16;
-#pragma omp parallel for num_threads(threads_) schedule(static)
-        for (int p = 0; p < kPairs; ++p) w.values.multiply(s.a.data(), IN16, rows, p, p + 1, s.c.data(), OUT16);
+        workers_.for_each(kPairs, [&](int p) { w.values.multiply(s.a.data(), IN16, rows, p, p + 1, s.c.data(), OUT16); });
         long slow = 0;
         for (int i = 0; i < rows; ++i)
             store_row<L>(w, sink, i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
@@ -195,9 +210,10 @@ private:
         return *slot;
     }
 
-    int threads_;
+    WorkArena workers_;
     const PanelGemmKernel& kernel_;
-    std::vector<Scratch> scratch_;   // one per thread (row split)
+    std::vector<Scratch> scratch_;   // one per thread of the arena (row split)
+    int max_in16_ = 0, max_out16_ = 0;   // the widest layer the row split has run
     Scratch few_;                    // the column split's rows, shared by the threads
     std::map<const int16_t*, std::unique_ptr<Weights>> cache_;
     long slow_rows_ = 0;

@@ -33,6 +33,7 @@ public:
           capture_(options.capture_backbone),
           exact_unit_(options.emu_kernel_linear_unit),
           fast_(make_fast_unit(options)) {
+        fast_.workers().set_cancel_check([this] { return cancel_requested(); }, "fpga-emu");
         prepare_moe_weights();
     }
 
@@ -45,6 +46,8 @@ public:
         return d;
     }
 
+    void set_threads(int threads) override { fast_.workers().set_threads(threads); }
+
     void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
         const ModelConfig& c = model_->config();
         if (task < 0 || task >= int(c.tasks.size())) throw BackendError("fpga-emu: task index out of range");
@@ -52,11 +55,17 @@ public:
             throw BackendError("fpga-emu: input must be a continuous CV_8UC3 image of the model's size");
         const int ch = c.tasks[size_t(task)].channels;
         KernelArgs a = buffers_.args(packed_, task, ch, image.ptr<uint8_t>());
+        fast_.begin_frame();
 
+        // The kernel reads nothing a previous frame left behind (each stage writes what it reads
+        // first), so a frame given up half way (FrameCancelled from the linear unit, between layers
+        // and after its parallel loops) needs no clean-up.
+        throw_if_cancelled();
         const auto t0 = Clock::now();
         a.stages = kBackbone;
         run(a);
         out.backbone_ms = ms_since(t0);
+        throw_if_cancelled();
         const auto t1 = Clock::now();
         a.stages = kHead;
         run(a);
@@ -75,9 +84,8 @@ public:
 
 private:
     static FastLinearUnit make_fast_unit(const BackendOptions& o) {
-        const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
         try {
-            return FastLinearUnit(threads, o.emu_gemm);
+            return FastLinearUnit(o.threads, o.emu_gemm);
         } catch (const std::invalid_argument& e) {
             throw BackendError(std::string("fpga-emu: ") + e.what());
         }
@@ -99,12 +107,23 @@ private:
         }
     }
 
+    // The kernel's own linear unit, polling the cancel flag before each layer (its layers take
+    // long: this mode is for checking the fast unit, not for live use).
+    struct PollingHlsUnit : HlsLinearUnit {
+        const WorkArena* workers;
+        template <class L, class Src, class Sink>
+        void run(const L& layer, int rows, Src& src, Sink& sink) {
+            workers->throw_if_cancelled();
+            HlsLinearUnit::run(layer, rows, src, sink);
+        }
+    };
+
     void run(const KernelArgs& a) {
         if (exact_unit_) {
-            HlsLinearUnit lu;
+            PollingHlsUnit lu{{}, &fast_.workers()};
             run_kernel<S>(a, lu);
         } else {
-            run_kernel<S>(a, fast_);
+            fast_.workers().run([&] { run_kernel<S>(a, fast_); });
         }
     }
 

@@ -2,15 +2,84 @@
 // loop that follows the definition.
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
+#include "busy_thread.h"
 #include "cpu/ops.h"
 
 using namespace edgemoe::cpu;
 
+namespace {
+
+std::vector<float> random_floats(size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> nd;
+    std::vector<float> v(n);
+    for (float& x : v) x = nd(rng);
+    return v;
+}
+
+// 64-byte aligned copies, as the backends' buffers (Eigen's code path depends on alignment).
+struct Aligned {
+    explicit Aligned(size_t n) : p(static_cast<float*>(std::aligned_alloc(64, (n * 4 + 63) / 64 * 64))), n(n) {
+        std::fill_n(p, n, 0.f);
+    }
+    ~Aligned() { std::free(p); }
+    Aligned(const Aligned&) = delete;
+    float* p;
+    size_t n;
+    std::vector<float> vec() const { return {p, p + n}; }
+};
+
+// The parallel ops at the backends' shapes (129 tokens of 192, 3 heads; a 32x64 head map), run
+// without workers, then on arenas of 1, 2 and 3 threads: every output bit must be the same.
+std::vector<std::vector<float>> parallel_ops(edgemoe::WorkArena* workers) {
+    const int n = 129, d = 192, heads = 3, hid = 768;
+    const std::vector<float> x = random_floats(size_t(n) * hid, 3), W = random_floats(size_t(hid) * hid, 4),
+                             b = random_floats(size_t(hid), 5);
+    Aligned xa(x.size()), y(size_t(n) * hid);
+    std::copy(x.begin(), x.end(), xa.p);
+    std::vector<std::vector<float>> outs;
+    linear(xa.p, n, hid, hid, W.data(), b.data(), d, y.p, hid, workers);
+    outs.push_back(y.vec());
+
+    Aligned qkv(size_t(n) * 3 * d), att(size_t(n) * d);
+    std::copy_n(x.begin(), qkv.n, qkv.p);
+    const int thread_slots = workers ? workers->threads() : 1;
+    Aligned scores(size_t(thread_slots) * thread_slot(size_t(n) * n));
+    attention(qkv.p, n, d, heads, 0.125f, att.p, scores.p, workers);
+    outs.push_back(att.vec());
+
+    const int h = 32, w = 64, c = 16;
+    Aligned in((size_t(h + 2) * (w + 2) + 2) * c), out(size_t(h) * (w + 2) * c);
+    std::copy_n(x.begin(), in.n, in.p);
+    const std::vector<float> wk = random_floats(size_t(9) * c * c, 6);
+    conv3x3_padded(in.p, h, w, c, wk.data(), b.data(), c, true, out.p, workers);
+    outs.push_back(out.vec());
+
+    ResizeAxis ry, rx;
+    ry.init(h, 2 * h);
+    rx.init(w, 2 * w);
+    Aligned up(size_t(4) * h * w * c);
+    resize_hwc(out.p, w + 2, ry, rx, c, up.p, 2 * w, workers);
+    outs.push_back(up.vec());
+    return outs;
+}
+
+std::vector<std::vector<float>> workers_run(edgemoe::WorkArena& workers) {
+    std::vector<std::vector<float>> outs;
+    workers.run([&] { outs = parallel_ops(&workers); });
+    return outs;
+}
+
+}  // namespace
+
 class TestCpuOps : public QObject {
     Q_OBJECT
+    edgemoe::WorkArena two_{2};
 private slots:
     void gelu_matches_erf_definition() {
         // GELU(x) = x * Phi(x): GELU(0) = 0, GELU(1) = 0.8413447, GELU(-1) = -0.1586553, GELU(3) = 2.9959502.
@@ -79,7 +148,7 @@ private slots:
         const float qkv[12] = {1, 0, 1, 0, 1, 2,
                                0, 0, 0, 0, 3, 4};
         float out[4], scores[8];
-        attention(qkv, 2, 2, 1, 1.0f, out, scores, 1);
+        attention(qkv, 2, 2, 1, 1.0f, out, scores, nullptr);
         const double p = std::exp(1.0) / (std::exp(1.0) + 1);
         QVERIFY(std::abs(out[0] - (p * 1 + (1 - p) * 3)) < 1e-6);
         QVERIFY(std::abs(out[1] - (p * 2 + (1 - p) * 4)) < 1e-6);
@@ -93,7 +162,7 @@ private slots:
         std::normal_distribution<float> nd;
         std::vector<float> qkv(size_t(n) * 3 * d), out(size_t(n) * d), scores(2 * thread_slot(size_t(n) * n));
         for (float& v : qkv) v = nd(rng);
-        attention(qkv.data(), n, d, heads, 0.5f, out.data(), scores.data(), 2);
+        attention(qkv.data(), n, d, heads, 0.5f, out.data(), scores.data(), &two_);
         for (int h = 0; h < heads; ++h)
             for (int i = 0; i < n; ++i) {
                 std::vector<double> s(static_cast<size_t>(n));
@@ -119,7 +188,7 @@ private slots:
         const float W[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f};
         const float b[2] = {10, 20};
         float y[4];
-        linear(x, 2, 3, 4, W, b, 2, y, 2, 2);
+        linear(x, 2, 3, 4, W, b, 2, y, 2, &two_);
         QCOMPARE(y[0], 1 - 3 + 10.f);
         QCOMPARE(y[1], 3 + 20.f);
         QCOMPARE(y[2], 4 - 6 + 10.f);
@@ -134,7 +203,7 @@ private slots:
         rx.init(3, 6);
         const float src[3] = {0, 10, 20};
         float dst[6];
-        resize_hwc(src, 3, ry, rx, 1, dst, 6, 1);
+        resize_hwc(src, 3, ry, rx, 1, dst, 6, nullptr);
         const float expect[6] = {0, 2.5f, 7.5f, 12.5f, 17.5f, 20};
         for (int i = 0; i < 6; ++i) QCOMPARE(dst[i], expect[i]);
         float chw[6];
@@ -156,7 +225,7 @@ private slots:
                 for (int c = 0; c < cin; ++c) padded[(size_t(y + 1) * (w + 2) + x + 1) * cin + c] = img[(size_t(y) * w + x) * cin + c];
         std::vector<float> wk(wt.size()), out(size_t(h) * (w + 2) * cout);
         arrange_conv3x3(wt.data(), cout, cin, wk.data());
-        conv3x3_padded(padded.data(), h, w, cin, wk.data(), bias.data(), cout, true, out.data(), 2);
+        conv3x3_padded(padded.data(), h, w, cin, wk.data(), bias.data(), cout, true, out.data(), &two_);
         for (int y = 0; y < h; ++y)
             for (int x = 0; x < w; ++x)
                 for (int o = 0; o < cout; ++o) {
@@ -171,6 +240,21 @@ private slots:
                     acc = std::max(acc, 0.0);
                     QVERIFY(std::abs(out[(size_t(y) * (w + 2) + x) * cout + o] - acc) < 1e-4);
                 }
+    }
+
+    // The ops split their work by shape alone: no workers, 1, 2 or 3 threads, and a competing thread
+    // that keeps a core busy (so items land on the threads differently), all give the same bits.
+    void parallel_ops_bit_identical_for_any_thread_count() {
+        const auto serial = parallel_ops(nullptr);
+        const edgemoe::test::BusyThread busy;
+        for (int threads : {1, 2, 3}) {
+            edgemoe::WorkArena workers(threads);
+            for (int round = 0; round < 3; ++round) {
+                const auto outs = workers_run(workers);
+                for (size_t i = 0; i < outs.size(); ++i)
+                    QVERIFY2(outs[i] == serial[i], qPrintable(QString("op %1, %2 threads").arg(i).arg(threads)));
+            }
+        }
     }
 };
 

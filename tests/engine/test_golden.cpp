@@ -142,9 +142,11 @@ private slots:
         a->infer(img, 1, o3);
         b->infer(img, 1, o2);
         QVERIFY(o1.raw == o3.raw);
-        QVERIFY(max_rel_error(o2.raw, o1.raw) < 1e-6);
+        // The work items depend on the shapes alone, so 1 and 2 threads compute the same bits
+        // (tests/engine/test_scheduling.cpp checks more counts, set_threads() and a busy machine).
+        QVERIFY(o2.raw == o1.raw);
         // Two instances with the same thread count compute the same bits (compare mode cpu vs cpu), also
-        // with 2 threads, whose dynamic schedules hand the work items to the threads differently each
+        // with 2 threads, whose work stealing hands the work items to the threads differently each
         // time (each thread's scratch slot is aligned alike: ops.h thread_slot).
         auto c = create_backend("cpu", model, one);
         NetworkOutput o4;

@@ -184,7 +184,7 @@ private slots:
         const auto qkv = deq32(k.buf.qkv.data(), size_t(N) * 3 * D);
         std::vector<float> qref(size_t(N) * 3 * D);
         cpu::linear(ln.data(), N, D, D, k.w(blk.qkv_w, size_t(3 * D) * D, 14).data(), k.w(blk.qkv_b, 3 * D, 9).data(),
-                    3 * D, qref.data(), 3 * D, 1);
+                    3 * D, qref.data(), 3 * D, nullptr);
         e = max_err(qkv, qref);
         qInfo("qkv: max error %.2e (scale %.2f)", e, max_abs(qref));
         QVERIFY(e < 1e-5 + 2e-6 * max_abs(qref));
@@ -192,7 +192,7 @@ private slots:
         k.run_to(b, kAfterAttention);
         const auto att = deq32(k.buf.attn.data(), size_t(N) * D);
         std::vector<float> aref(size_t(N) * D), scratch(size_t(N) * N);
-        cpu::attention(qkv.data(), N, D, TinyShape::HEADS, 0.25f, aref.data(), scratch.data(), 1);
+        cpu::attention(qkv.data(), N, D, TinyShape::HEADS, 0.25f, aref.data(), scratch.data(), nullptr);
         e = max_err(att, aref);
         qInfo("attention: max error %.2e (max |V| %.2f)", e, max_abs(qkv));
         QVERIFY(e < 5e-5 * max_abs(qkv) + 1e-5);
@@ -201,7 +201,7 @@ private slots:
         const auto x1 = deq32(k.buf.x.data(), size_t(N) * D);
         std::vector<float> pref(size_t(N) * D);
         cpu::linear(att.data(), N, D, D, k.w(blk.proj_w, size_t(D) * D, 14).data(), k.w(blk.proj_b, D, 9).data(), D,
-                    pref.data(), D, 1);
+                    pref.data(), D, nullptr);
         for (size_t i = 0; i < pref.size(); ++i) pref[i] += x0[i];
         e = max_err(x1, pref);
         qInfo("proj + residual: max error %.2e", e);
@@ -221,9 +221,9 @@ private slots:
         std::vector<float> hid(size_t(N) * H), mref(size_t(N) * D);
         const auto w2 = k.w(blk.fc2_w, size_t(D) * H, 14);
         cpu::linear(ln2.data(), N, D, D, k.w(blk.fc1_w, size_t(H) * D, 14).data(), k.w(blk.fc1_b, H, 11).data(), H,
-                    hid.data(), H, 1);
+                    hid.data(), H, nullptr);
         cpu::gelu(hid.data(), hid.size());
-        cpu::linear(hid.data(), N, H, H, w2.data(), k.w(blk.fc2_b, D, 11).data(), D, mref.data(), D, 1);
+        cpu::linear(hid.data(), N, H, H, w2.data(), k.w(blk.fc2_b, D, 11).data(), D, mref.data(), D, nullptr);
         double l1 = 0;
         for (int o = 0; o < D; ++o) {
             double s = 0;
@@ -286,9 +286,9 @@ private slots:
                 const auto w2 = k.w(blk.w2 + size_t(e) * D * HE16, size_t(D) * HE16, 14);
                 const auto b2 = k.w(blk.b2 + size_t(e) * D, D, 11);
                 std::vector<float> h(HE16), o(D);
-                cpu::linear(ln.data() + size_t(t) * D, 1, D, D, w1.data(), b1.data(), HE16, h.data(), HE16, 1);
+                cpu::linear(ln.data() + size_t(t) * D, 1, D, D, w1.data(), b1.data(), HE16, h.data(), HE16, nullptr);
                 cpu::gelu(h.data(), h.size());
-                cpu::linear(h.data(), 1, HE16, HE16, w2.data(), b2.data(), D, o.data(), D, 1);
+                cpu::linear(h.data(), 1, HE16, HE16, w2.data(), b2.data(), D, o.data(), D, nullptr);
                 for (int d = 0; d < D; ++d) y[size_t(d)] += p[size_t(e)] * o[size_t(d)];
             }
             for (int d = 0; d < D; ++d)

@@ -46,7 +46,9 @@ public:
         if (arg == kArgOut) return size_t(images) * out_channels * S::IMG_H * S::IMG_W * sizeof(int32_t);
         return arg_bytes<S>(arg, arg == kArgImage ? images : 1);
     }
-    void run(const KernelArgs& a) override { run_kernel<S>(a, lu_); }
+    void run(const KernelArgs& a) override {
+        lu_.workers().run([&] { run_kernel<S>(a, lu_); });
+    }
 
 private:
     FastLinearUnit lu_;

@@ -15,10 +15,13 @@
 set -euo pipefail
 dir=${1:?usage: make_sysroot.sh DIR}
 # libc/libstdc++ development files, the engine's libraries (Eigen and nlohmann-json are headers, but
-# the sysroot holds their CMake packages too), XRT (the fpga backend), Qt Test (the engine's test
-# suites). The four OpenCV modules, not libopencv-dev: cmake/EdgeMoeOpenCV.cmake.
+# the sysroot holds their CMake packages too), oneTBB (the backends' threads; its CMake package,
+# lib/aarch64-linux-gnu/cmake/TBB, checks that all four of its libraries exist, so the runtime
+# packages are named too, although apt would pull them in), XRT (the fpga backend), Qt Test (the
+# engine's test suites). The four OpenCV modules, not libopencv-dev: cmake/EdgeMoeOpenCV.cmake.
 packages=(
-  libc6-dev libstdc++-12-dev libgomp1
+  libc6-dev libstdc++-12-dev
+  libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5
   libeigen3-dev nlohmann-json3-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
   libxrt-dev uuid-dev

@@ -121,6 +121,9 @@ public:
     void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
         if (in_flight_ != 0)
             throw std::logic_error("fpga: infer() while frames from submit() are in flight; collect() them first");
+        // One run per frame, milliseconds on the card: the cancel flag is read before it starts, and a
+        // started run is left to finish (aborting it would cost more than it saves).
+        throw_if_cancelled();
         submit(image, task);
         collect(out);
     }
@@ -168,6 +171,8 @@ public:
         const size_t n_cards = cards_.size();
         size_t next = 0;
         while (next < images.size()) {
+            // Between the runs of a long batch (none in flight here): give up if the caller asked.
+            throw_if_cancelled();
             // One run per card, each with up to kMaxBatch consecutive frames; all cards run at once.
             const size_t left = images.size() - next;
             const size_t per_card = std::min<size_t>(kMaxBatch, (left + n_cards - 1) / n_cards);
