@@ -634,6 +634,11 @@ void Compositor::setImageTap(std::function<void(const QImage&)> tap) {
     tap_ = std::move(tap);
 }
 
+void Compositor::setDrawnCallback(std::function<void(const InferenceResult&, double)> drawn) {
+    std::lock_guard lock(mutex_);
+    drawn_ = std::move(drawn);
+}
+
 void Compositor::start() {
     if (thread_) return;
     {
@@ -708,6 +713,7 @@ void Compositor::loop_thread() {
     std::unique_lock lock(mutex_);
     uint64_t shown_seq = 0;
     QSize last_size;
+    bool undrawn[2] = {false, false};   // shown_[i] has not been in an image yet
     while (true) {
         wake_.wait(lock, [&] { return stop_ || dirty_ || incoming_[0] || (compare_ && incoming_[1]); });
         if (stop_) break;
@@ -719,6 +725,7 @@ void Compositor::loop_thread() {
         for (int i = 0; i < (compare_ ? 2 : 1); ++i) {
             if (!incoming_[i]) continue;
             shown_[i] = std::move(incoming_[i]);
+            undrawn[i] = true;
             fresh = true;
             if (compare_ && shown_[i]->paired) pair_[i] = shown_[i];
         }
@@ -744,6 +751,7 @@ void Compositor::loop_thread() {
         const ViewSettings s = settings_;
         const QSize target = target_;
         const auto tap = tap_;
+        const auto drawn = drawn_;
         lock.unlock();
 
         const auto t0 = SteadyClock::now();
@@ -778,6 +786,13 @@ void Compositor::loop_thread() {
             if (stats_ && (fresh || a->frame->seq != shown_seq)) stats_->addDraw(ms);
             shown_seq = a->frame->seq;
             if (tap && fresh) tap(*buffer);
+            // The metrics rows of the results this image showed for the first time get its draw time.
+            const ResultPtr* in_image[2] = {&a, &b};
+            for (int i = 0; i < 2; ++i)
+                if (undrawn[i] && *in_image[i]) {
+                    undrawn[i] = false;
+                    if (drawn) drawn(**in_image[i], ms);
+                }
             if (!notified_.exchange(true)) emit composedReady();
         }
         lock.lock();

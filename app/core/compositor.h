@@ -171,6 +171,9 @@ public:
     bool compare() const;
     // Called on the compositor thread with every composed image (the recorder).
     void setImageTap(std::function<void(const QImage&)> tap);
+    // Called on the compositor thread once per result, after the first image that shows it, with the
+    // time that image took to draw (the metrics export's draw_ms).
+    void setDrawnCallback(std::function<void(const InferenceResult&, double draw_ms)> drawn);
 
     void start();
     void stop();
@@ -211,6 +214,7 @@ private:
     QSize target_;
     bool compare_ = false;
     std::function<void(const QImage&)> tap_;
+    std::function<void(const InferenceResult&, double)> drawn_;
 
     mutable std::mutex out_mutex_;
     Composed latest_;

@@ -14,6 +14,11 @@ Pipeline::Pipeline(Options options, QObject* parent)
     capture_.setFrameSink([this](const FramePtr& f) { dispatch(f); });
     connect(&compositor_, &Compositor::composedReady, this, &Pipeline::composedReady, Qt::DirectConnection);
     compositor_.setImageTap([this](const QImage& img) { recorder_.push(img); });
+    // A result's metrics row is written when inference finishes (on_result), before it is drawn: the
+    // compositor fills in the draw time once it has drawn it.
+    compositor_.setDrawnCallback([this](const InferenceResult& r, double ms) {
+        if (r.frame) metrics_.setDrawTime(r.worker, r.frame->seq, ms);
+    });
 }
 
 Pipeline::~Pipeline() { shutdown(); }
