@@ -126,30 +126,6 @@ void FrameComposer::draw_panel_pixels(const FrameResult& r, const TaskInfo& task
     cv::cvtColor(blend_, dst, cv::COLOR_BGR2BGRA);
 }
 
-CompareMetrics compare_results(const InferenceResult& a, const InferenceResult& b) {
-    CompareMetrics m;
-    if (!a.frame || !b.frame) return m;
-    m.valid = true;
-    m.frame_index = a.frame->index;
-    m.passes = std::min(a.passes, b.passes);
-    for (int p = 0; p < m.passes; ++p) {
-        const FrameResult& x = a.out[p];
-        const FrameResult& y = b.out[p];
-        m.task[p] = x.task;
-        if (x.task != y.task) {
-            m.task[p] = -1;
-            continue;
-        }
-        if (x.kind == TaskKind::Segmentation) {
-            m.segmentation[p] = true;
-            m.seg[p] = segmentation_agreement(x.class_map, y.class_map);
-        } else {
-            m.depth_mrd[p] = depth_mean_relative_difference(x.depth, y.depth);
-        }
-    }
-    return m;
-}
-
 FrameComposer::Decor FrameComposer::decor_for(int u) const {
     Decor d;
     d.u = u;
@@ -579,8 +555,6 @@ void Compositor::setModel(std::shared_ptr<const Model> model) {
     incoming_[1].reset();
     shown_[0].reset();
     shown_[1].reset();
-    pair_[0].reset();
-    pair_[1].reset();
     metrics_ = CompareMetrics{};
 }
 
@@ -616,8 +590,6 @@ void Compositor::setCompare(bool enabled) {
         compare_ = enabled;
         incoming_[1].reset();
         shown_[1].reset();
-        pair_[0].reset();
-        pair_[1].reset();
         metrics_ = CompareMetrics{};
         dirty_ = true;
     }
@@ -627,6 +599,12 @@ void Compositor::setCompare(bool enabled) {
 bool Compositor::compare() const {
     std::lock_guard lock(mutex_);
     return compare_;
+}
+
+void Compositor::setAgreement(const CompareMetrics& metrics) {
+    // No wake-up: the result that completed the pair is submitted right after, and its image shows it.
+    std::lock_guard lock(mutex_);
+    if (compare_) metrics_ = metrics;
 }
 
 void Compositor::setImageTap(std::function<void(const QImage&)> tap) {
@@ -675,11 +653,6 @@ QImage Compositor::latestImage() const {
     return latest_.image;
 }
 
-CompareMetrics Compositor::latestCompare() const {
-    std::lock_guard lock(out_mutex_);
-    return latest_.compare;
-}
-
 double Compositor::latestPartnerAgeMs() const {
     std::lock_guard lock(out_mutex_);
     return latest_.partner_age_ms;
@@ -718,30 +691,16 @@ void Compositor::loop_thread() {
         wake_.wait(lock, [&] { return stop_ || dirty_ || incoming_[0] || (compare_ && incoming_[1]); });
         if (stop_) break;
         // Each stream's newest result is shown as it comes: in compare mode the primary's panel stays
-        // live while a slower partner's panel keeps its latest result. Results on pair frames (both
-        // streams ran them, see Pipeline::dispatch) are kept until the other stream's is in, and
-        // their agreement is what the compare panel shows.
+        // live while a slower partner's panel keeps its latest result. The compare panel shows the
+        // agreement it was given (setAgreement), measured on the last pair frame both streams ran.
         bool fresh = false;
         for (int i = 0; i < (compare_ ? 2 : 1); ++i) {
             if (!incoming_[i]) continue;
             shown_[i] = std::move(incoming_[i]);
             undrawn[i] = true;
             fresh = true;
-            if (compare_ && shown_[i]->paired) pair_[i] = shown_[i];
         }
         if (!compare_) shown_[1].reset();
-        if (pair_[0] && pair_[1]) {
-            const uint64_t a = pair_[0]->frame->seq, b = pair_[1]->frame->seq;
-            if (a == b) {
-                const ResultPtr x = std::move(pair_[0]), y = std::move(pair_[1]);
-                lock.unlock();
-                const CompareMetrics m = compare_results(*x, *y);
-                lock.lock();
-                metrics_ = m;
-            } else {
-                pair_[a < b ? 0 : 1].reset();   // its other half is gone (a failed frame): wait for the next pair
-            }
-        }
         const bool redraw = dirty_;
         dirty_ = false;
         if (!(fresh || redraw) || !shown_[0] || !composer_.model()) continue;
@@ -771,7 +730,6 @@ void Compositor::loop_thread() {
             c.frame_index = a->frame->index;
             c.draw_ms = ms;
             c.captured = a->frame->captured;
-            c.compare = b ? metrics : CompareMetrics{};
             if (b) {
                 c.partner_frame_index = b->frame->index;
                 c.partner_age_ms = std::max(0.0, ms_between(b->frame->captured, a->frame->captured));

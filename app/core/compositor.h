@@ -51,20 +51,6 @@ struct ViewSettings {
     bool operator==(const ViewSettings&) const = default;
 };
 
-// Agreement of the two backends on one frame (compare mode), per pass.
-struct CompareMetrics {
-    bool valid = false;
-    int64_t frame_index = -1;
-    int passes = 0;
-    int task[2] = {-1, -1};
-    bool segmentation[2] = {false, false};
-    SegmentationAgreement seg[2];
-    double depth_mrd[2] = {0, 0};         // mean relative difference, sum|b - a| / sum|a|
-};
-
-// Compares two streams' results on the same frame, pass by pass.
-CompareMetrics compare_results(const InferenceResult& a, const InferenceResult& b);
-
 struct Composed {
     QImage image;
     uint64_t seq = 0;
@@ -73,7 +59,6 @@ struct Composed {
     double partner_age_ms = 0;            // compare mode: how much older the partner's frame is than the primary's
     double draw_ms = 0;
     SteadyClock::time_point captured{};
-    CompareMetrics compare;
 };
 
 class FrameComposer {
@@ -87,7 +72,7 @@ public:
     // older one when that backend is slower) into `out`, reusing its storage when its size is right
     // and nobody else holds it. `target`: the size to fit into (keeping the frame's aspect); empty:
     // each panel at the frame's size, at most 1280 wide. `metrics`: the agreement to show on the
-    // compare panel (compare_results() of the last frame both ran).
+    // compare panel (what Compositor::setAgreement() was given: CompareStats' latest).
     void compose(const InferenceResult& primary, const InferenceResult* compare, const ViewSettings& settings, QSize target,
                  QImage& out, const CompareMetrics* metrics = nullptr);
 
@@ -169,6 +154,9 @@ public:
     void setTargetSize(QSize device_pixels);
     void setCompare(bool enabled);
     bool compare() const;
+    // Compare mode: the agreement to show on the compare panel from the next image on (the pipeline
+    // measures it in CompareStats, beside the other statistics; the compositor only draws it).
+    void setAgreement(const CompareMetrics& metrics);
     // Called on the compositor thread with every composed image (the recorder).
     void setImageTap(std::function<void(const QImage&)> tap);
     // Called on the compositor thread once per result, after the first image that shows it, with the
@@ -182,9 +170,8 @@ public:
     void submit(const ResultPtr& result);
     // UI thread: the newest composed image, if there is a new one since the last take.
     bool take(Composed& out);
-    // The latest composed image and compare metrics (screenshots, the compare panel).
+    // The latest composed image (screenshots).
     QImage latestImage() const;
-    CompareMetrics latestCompare() const;
     // Compare mode: how much older the partner panel's frame is than the primary's, in the latest image.
     double latestPartnerAgeMs() const;
     // Where the panels and their decorations are in the latest image (tests).
@@ -208,8 +195,7 @@ private:
     bool dirty_ = false;
     ResultPtr incoming_[2];
     ResultPtr shown_[2];
-    ResultPtr pair_[2];        // compare mode: each stream's latest result on a pair frame, until both are in
-    CompareMetrics metrics_;   // compare mode: the agreement on the last pair
+    CompareMetrics metrics_;   // compare mode: the agreement to draw (setAgreement)
     ViewSettings settings_;
     QSize target_;
     bool compare_ = false;

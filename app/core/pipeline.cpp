@@ -88,6 +88,7 @@ void Pipeline::setModel(std::shared_ptr<const Model> model) {
     experts_.configure(c);
     metrics_.configure(c, c.name, c.trained);
     stats_.reset();
+    compare_stats_.reset();
     if (compositor_running) compositor_.start();
 
     std::unique_ptr<InferenceWorker> fresh[2];
@@ -142,6 +143,7 @@ void Pipeline::setCompareEnabled(bool enabled) {
         compare_enabled_.store(enabled);
         reset_pairs_locked();
     }
+    compare_stats_.reset();
     compositor_.setCompare(enabled);
 }
 
@@ -200,6 +202,8 @@ void Pipeline::on_result(const ResultPtr& r) {
         pair_open_[r->worker & 1] = false;
     }
     stats_.addResult(*r);
+    // The agreement, when this result completes a pair frame; the compositor draws it with this result.
+    if (compare_enabled_.load() && compare_stats_.addResult(r)) compositor_.setAgreement(compare_stats_.latest());
     if (r->worker == 0) experts_.add(*r);
     metrics_.add(*r);
     energy_->frameFinished(r->worker, r->backend, r->frame ? r->frame->index : -1, r->start, r->end);

@@ -1014,10 +1014,10 @@ void MainWindow::refreshPanels() {
         QStringList names;
         if (const auto model = pipeline_.model())
             for (const TaskInfo& t : model->config().tasks) names << QString::fromStdString(t.name);
-        compare_view_->setData(pipeline_.compositor().latestCompare(), stats_view_->stream(0), stats_view_->stream(1),
-                               stats_view_->energy(0), stats_view_->energy(1), names,
-                               summarize_compare(stats_view_->stream(0), stats_view_->stream(1),
-                                                 pipeline_.compositor().latestPartnerAgeMs()));
+        // The agreement and the summary come from the statistics (CompareStats), not from the drawing.
+        const CompareStats& cs = pipeline_.compareStats();
+        compare_view_->setData(cs.latest(), stats_view_->stream(0), stats_view_->stream(1), stats_view_->energy(0),
+                               stats_view_->energy(1), names, cs.summary(stats_view_->stream(0), stats_view_->stream(1)));
     }
     update_title();
     update_status();

@@ -354,8 +354,8 @@ private slots:
         QCOMPARE(pairs0, pairs1);
         QCOMPARE(uint64_t(pairs0.size()), p.pairsDispatched());
         QCOMPARE(r1[0][0].value<ResultPtr>()->backend, std::string("fpga-emu"));
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }));
-        const CompareMetrics cm = p.compositor().latestCompare();
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }));
+        const CompareMetrics cm = p.compareStats().latest();
         QCOMPARE(cm.seg[0].pixel_agreement, 1.0);   // the same engine underneath
         p.shutdown();
     }

@@ -185,11 +185,11 @@ private slots:
         QVERIFY(w.compareCard()->isVisible());
         QVERIFY(p.worker(1));
         QVERIFY(result_where(p, 1, [](const InferenceResult& r) { return r.backend == "fpga-emu"; }));
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }));
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }));
         QVERIFY(wait_for([&] { return side_by_side(p, 2); }));   // two 16:9 panels
         QVERIFY(wait_for([&] {
             w.refreshPanels();
-            return w.compareView()->rows()[0][2] != QStringLiteral("—") && p.compositor().latestCompare().valid;
+            return w.compareView()->rows()[0][2] != QStringLiteral("—") && p.compareStats().latest().valid;
         }));
         w.refreshPanels();
         const QStringList lines = w.compareView()->agreementLines();
@@ -205,8 +205,8 @@ private slots:
         QVERIFY(w.titleLabel()->text().contains("cpu vs fpga-emu"));
         // Both tasks in compare mode: depth agreement too.
         w.setTaskMode(TaskMode::Both);
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().passes == 2; }));
-        const CompareMetrics both = p.compositor().latestCompare();
+        QVERIFY(wait_for([&] { return p.compareStats().latest().passes == 2; }));
+        const CompareMetrics both = p.compareStats().latest();
         QVERIFY2(both.task[1] == p.model()->config().task_index("depth") && !both.segmentation[1], qPrintable(QString::number(both.task[1])));
         // Two instances of the CPU engine agree to float rounding, not bit for bit (see the report).
         QVERIFY2(both.depth_mrd[1] < 1e-4, qPrintable(QString::number(both.depth_mrd[1], 'g', 10)));
@@ -518,8 +518,9 @@ private slots:
         w.refreshPanels();
         QVERIFY2(w.compareView()->bottleneck().startsWith("fpga-emu is the bottleneck"), qPrintable(w.compareView()->bottleneck()));
         QVERIFY(p.compositor().latestPartnerAgeMs() > 0);
+        QVERIFY(p.compareStats().partnerAgeMs() > 0);   // what the compare view's summary uses
         QVERIFY(w.lastFrameIndex() > partner[0][0].value<ResultPtr>()->frame->index);   // the primary is ahead
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }, 5000));
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }, 5000));
     }
 
     // At 1280x720 in compare mode with both tasks (the widest table), no label of the performance
