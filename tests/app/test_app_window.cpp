@@ -18,10 +18,12 @@
 #include "core/palette.h"
 #include "core/pipeline.h"
 #include "ui/compare_view.h"
+#include "ui/control_panel.h"
 #include "ui/expert_view.h"
 #include "ui/main_window.h"
 #include "ui/message_banner.h"
 #include "ui/stats_view.h"
+#include "ui/transport_bar.h"
 #include "ui/video_view.h"
 
 using namespace edgemoe;
@@ -93,6 +95,73 @@ class TestAppWindow : public QObject {
     }
 
 private slots:
+    // The window's parts on their own: the control panel and the transport bar say what the user
+    // chose (signals) and show the state they are given (setters, which emit nothing).
+    void control_panel_and_transport_bar_alone() {
+        register_metatypes();
+        ControlPanel panel({{"cpu", true, {}}, {"fpga-emu", true, {}}, {"fpga", false, "no card"}});
+        QSignalSpy task(&panel, &ControlPanel::taskChosen), backend(&panel, &ControlPanel::backendChosen),
+            compare(&panel, &ControlPanel::compareToggled), alpha(&panel, &ControlPanel::alphaChosen),
+            view(&panel, &ControlPanel::viewModeChosen);
+        panel.show();
+        QTest::mouseClick(panel.taskButton(TaskMode::Depth), Qt::LeftButton);
+        QCOMPARE(task.count(), 1);
+        QCOMPARE(task[0][0].value<TaskMode>(), TaskMode::Depth);
+        QTest::mouseClick(panel.viewButton(ViewMode::Output), Qt::LeftButton);
+        QCOMPARE(view.count(), 1);
+        QTest::mouseClick(panel.compareCheck(), Qt::LeftButton);
+        QCOMPARE(compare.count(), 1);
+        QVERIFY(compare[0][0].toBool());
+        QCOMPARE(panel.backendCombo()->count(), 3);
+        QVERIFY(panel.backendCombo()->itemText(2).contains("not available"));
+        emit panel.backendCombo()->activated(1);
+        QCOMPARE(backend.count(), 1);
+        QCOMPARE(backend[0][0].toString(), QString("fpga-emu"));
+        // State in: nothing comes back out.
+        panel.setTaskMode(TaskMode::Both);
+        panel.setBackend("cpu");
+        panel.setCompare(false);
+        ViewSettings s;
+        s.alpha = 0.3f;
+        s.mode = ViewMode::Input;
+        panel.setViewSettings(s);
+        QCOMPARE(task.count(), 1);
+        QCOMPARE(compare.count(), 1);
+        QCOMPARE(alpha.count(), 0);
+        QCOMPARE(view.count(), 1);
+        QVERIFY(panel.taskButton(TaskMode::Both)->isChecked());
+        QVERIFY(!panel.compareCheck()->isChecked());
+        QCOMPARE(panel.backendCombo()->currentData().toString(), QString("cpu"));
+        QCOMPARE(panel.alphaSlider()->value(), 30);
+        QVERIFY(!panel.alphaSlider()->isEnabled());   // no opacity without the overlay
+        panel.addBackends({{"remote/cpu", true, {}}, {"cpu", true, {}}});
+        QCOMPARE(panel.compareCombo()->count(), 4);   // a name already listed is kept once
+
+        TransportBar bar;
+        QSignalSpy play(&bar, &TransportBar::playPauseClicked), record(&bar, &TransportBar::recordToggled),
+            seek(&bar, &TransportBar::seekRequested), speed(&bar, &TransportBar::speedChosen);
+        bar.show();
+        QTest::mouseClick(bar.playButton(), Qt::LeftButton);
+        QCOMPARE(play.count(), 1);
+        QTest::mouseClick(bar.recordButton(), Qt::LeftButton);
+        QCOMPARE(record.count(), 1);
+        QVERIFY(record[0][0].toBool());
+        bar.setRecording(false);
+        QCOMPARE(record.count(), 1);
+        bar.setPlaying(false);
+        QVERIFY(bar.playButton()->text().contains("Play"));
+        bar.setSource(true, 300);
+        bar.setPosition(41, 300);
+        QCOMPARE(bar.seekSlider()->value(), 41);
+        QCOMPARE(seek.count(), 0);   // the position shown is not a seek
+        bar.setSpeed(2.0);
+        QCOMPARE(bar.speedCombo()->currentData().toDouble(), 2.0);
+        QCOMPARE(speed.count(), 0);
+        emit bar.seekSlider()->sliderReleased();
+        QCOMPARE(seek.count(), 1);
+        QCOMPARE(seek[0][0].toInt(), 41);
+    }
+
     void initTestCase() {
         register_metatypes();
         QVERIFY(dir_.isValid());
