@@ -1,5 +1,6 @@
 #include "core/agreement.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
@@ -44,6 +45,30 @@ double depth_mean_relative_difference(const cv::Mat& reference, const cv::Mat& o
     if (reference.type() != CV_32FC1 || other.type() != CV_32FC1) throw std::invalid_argument("depth maps must be CV_32FC1");
     if (reference.size() != other.size()) throw std::invalid_argument("depth maps differ in size");
     return edgemoe::mean_relative_difference(other, reference);
+}
+
+CompareMetrics compare_results(const InferenceResult& a, const InferenceResult& b) {
+    CompareMetrics m;
+    if (!a.frame || !b.frame) return m;
+    m.valid = true;
+    m.frame_index = a.frame->index;
+    m.passes = std::min(a.passes, b.passes);
+    for (int p = 0; p < m.passes; ++p) {
+        const FrameResult& x = a.out[p];
+        const FrameResult& y = b.out[p];
+        m.task[p] = x.task;
+        if (x.task != y.task) {
+            m.task[p] = -1;
+            continue;
+        }
+        if (x.kind == TaskKind::Segmentation) {
+            m.segmentation[p] = true;
+            m.seg[p] = segmentation_agreement(x.class_map, y.class_map);
+        } else {
+            m.depth_mrd[p] = depth_mean_relative_difference(x.depth, y.depth);
+        }
+    }
+    return m;
 }
 
 }  // namespace edgemoe::app

@@ -36,7 +36,7 @@ size_t MetricsRecorder::size() const {
     return size_;
 }
 
-void MetricsRecorder::add(const InferenceResult& r, double draw_ms) {
+void MetricsRecorder::add(const InferenceResult& r) {
     std::lock_guard lock(mutex_);
     if (rows_.empty()) return;
     for (int p = 0; p < r.passes; ++p) {
@@ -49,7 +49,7 @@ void MetricsRecorder::add(const InferenceResult& r, double draw_ms) {
         std::memcpy(row.backend, r.backend.data(), std::min(r.backend.size(), sizeof row.backend - 1));
         row.task = out.task;
         row.times = out.times;
-        row.times.draw = draw_ms;
+        row.times.draw = 0;   // setDrawTime() fills it in once the frame is drawn
         int32_t* counts = experts_ring_.data() + head_ * size_t(blocks_) * size_t(experts_);
         std::fill(counts, counts + size_t(blocks_) * experts_, 0);
         const int nb = std::min<int>(blocks_, int(out.net.routing.size()));
@@ -58,6 +58,24 @@ void MetricsRecorder::add(const InferenceResult& r, double draw_ms) {
                 if (e >= 0 && e < experts_) ++counts[size_t(b) * experts_ + e];
         head_ = (head_ + 1) % capacity_;
         size_ = std::min(size_ + 1, capacity_);
+    }
+}
+
+void MetricsRecorder::setDrawTime(int worker, uint64_t seq, double draw_ms) {
+    std::lock_guard lock(mutex_);
+    if (rows_.empty()) return;
+    // Newest first: the result was added a few rows ago at most (the other stream's results and the
+    // passes of this one in between).
+    const size_t n = std::min(size_, kDrawLookback);
+    bool found = false;
+    for (size_t i = 0; i < n; ++i) {
+        Row& row = rows_[(head_ + capacity_ - 1 - i) % capacity_];
+        if (row.worker != worker || row.seq != seq) {
+            if (found) break;   // past this result's rows
+            continue;
+        }
+        found = true;
+        if (row.times.draw == 0) row.times.draw = draw_ms;   // the first image that showed it
     }
 }
 

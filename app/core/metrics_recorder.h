@@ -3,6 +3,7 @@
 // JSON through the engine's MetricsLog (one run per backend, the same schema as edgemoe-run's
 // metrics.json, with an "app" wrapper), and a flat CSV (one row per frame and pass). The ring is
 // allocated once in configure(), so add() allocates nothing and memory stays flat over long runs.
+// A row is added when inference finishes and its draw time filled in when the compositor has drawn it.
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -22,7 +23,14 @@ public:
 
     void configure(const ModelConfig& config, const std::string& model_name, bool trained);
     void reset();
-    void add(const InferenceResult& result, double draw_ms = 0);
+    // A result as it comes out of inference: its draw time is not known yet (0 until setDrawTime()).
+    void add(const InferenceResult& result);
+    // Fills in the draw time of a result added before: the compositor draws a result after it came in,
+    // so the rows of stream `worker`'s frame `seq` (one per pass) get the time of the first image that
+    // showed it. Looks back over the newest kDrawLookback rows only (no allocation, bounded work); a
+    // result never drawn (replaced in the compositor's newest-result slot first) keeps draw_ms 0.
+    void setDrawTime(int worker, uint64_t seq, double draw_ms);
+    static constexpr size_t kDrawLookback = 64;
     size_t size() const;
     size_t capacity() const { return capacity_; }
 

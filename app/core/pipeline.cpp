@@ -14,6 +14,11 @@ Pipeline::Pipeline(Options options, QObject* parent)
     capture_.setFrameSink([this](const FramePtr& f) { dispatch(f); });
     connect(&compositor_, &Compositor::composedReady, this, &Pipeline::composedReady, Qt::DirectConnection);
     compositor_.setImageTap([this](const QImage& img) { recorder_.push(img); });
+    // A result's metrics row is written when inference finishes (on_result), before it is drawn: the
+    // compositor fills in the draw time once it has drawn it.
+    compositor_.setDrawnCallback([this](const InferenceResult& r, double ms) {
+        if (r.frame) metrics_.setDrawTime(r.worker, r.frame->seq, ms);
+    });
 }
 
 Pipeline::~Pipeline() { shutdown(); }
@@ -83,6 +88,7 @@ void Pipeline::setModel(std::shared_ptr<const Model> model) {
     experts_.configure(c);
     metrics_.configure(c, c.name, c.trained);
     stats_.reset();
+    compare_stats_.reset();
     if (compositor_running) compositor_.start();
 
     std::unique_ptr<InferenceWorker> fresh[2];
@@ -137,6 +143,7 @@ void Pipeline::setCompareEnabled(bool enabled) {
         compare_enabled_.store(enabled);
         reset_pairs_locked();
     }
+    compare_stats_.reset();
     compositor_.setCompare(enabled);
 }
 
@@ -195,6 +202,8 @@ void Pipeline::on_result(const ResultPtr& r) {
         pair_open_[r->worker & 1] = false;
     }
     stats_.addResult(*r);
+    // The agreement, when this result completes a pair frame; the compositor draws it with this result.
+    if (compare_enabled_.load() && compare_stats_.addResult(r)) compositor_.setAgreement(compare_stats_.latest());
     if (r->worker == 0) experts_.add(*r);
     metrics_.add(*r);
     energy_->frameFinished(r->worker, r->backend, r->frame ? r->frame->index : -1, r->start, r->end);

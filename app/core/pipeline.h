@@ -4,15 +4,17 @@
 // the views read (stats, experts, metrics). It wires them and owns their threads:
 //
 //   capture thread ──frame──▶ dispatch ──▶ inference thread(s) ──result──▶ sink ──▶ compositor thread
-//                              (newest-frame slot per worker;            (stats, experts,      │
-//                               in compare mode the primary gets every    metrics, energy)     ▼
+//                              (newest-frame slot per worker;            (stats, agreement,    │
+//                               in compare mode the primary gets every    experts, metrics,    ▼
+//                                                                         energy)
 //                               frame, the partner one whenever it is                  composedReady()
 //                               idle, and now and then both get the                    (UI takes the image)
 //                               same "pair" frame for the agreement)
 //
 // So in compare mode the primary view stays live at its own rate however slow the partner is: the
 // partner's panel shows its latest result (with its age), and the agreement is measured on pair
-// frames, which both streams are guaranteed to run (see dispatch()).
+// frames, which both streams are guaranteed to run (see dispatch()), by CompareStats in the sink; the
+// compositor is handed it to draw.
 //
 // Nothing flows back except the user's choices (task, backend, view settings), which the workers and
 // the compositor pick up on their next frame.
@@ -22,6 +24,7 @@
 #include <QObject>
 
 #include "core/capture_worker.h"
+#include "core/compare_stats.h"
 #include "core/compositor.h"
 #include "core/energy_source.h"
 #include "core/expert_stats.h"
@@ -75,6 +78,8 @@ public:
     CaptureWorker& capture() { return capture_; }
     Compositor& compositor() { return compositor_; }
     StatsCollector& stats() { return stats_; }
+    // Compare mode: the agreement on the pair frames and the partner's age (fed from on_result).
+    CompareStats& compareStats() { return compare_stats_; }
     ExpertStats& experts() { return experts_; }
     MetricsRecorder& metrics() { return metrics_; }
     Recorder& recorder() { return recorder_; }
@@ -102,6 +107,7 @@ private:
     std::shared_ptr<EnergySource> energy_;
     std::shared_ptr<const Model> model_;
     StatsCollector stats_;
+    CompareStats compare_stats_;
     ExpertStats experts_;
     MetricsRecorder metrics_;
     CaptureWorker capture_;

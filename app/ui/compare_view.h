@@ -5,7 +5,7 @@
 #include <QWidget>
 
 #include "core/compare_summary.h"
-#include "core/compositor.h"
+#include "core/compare_stats.h"
 #include "core/energy_source.h"
 #include "core/stats_collector.h"
 

@@ -31,11 +31,14 @@
 #include "edgemoe/resources.h"
 #include "core/board_link.h"
 #include "ui/compare_view.h"
+#include "ui/card.h"
 #include "ui/connect_board_dialog.h"
+#include "ui/control_panel.h"
 #include "ui/expert_view.h"
 #include "ui/message_banner.h"
 #include "ui/stats_view.h"
 #include "ui/theme.h"
+#include "ui/transport_bar.h"
 #include "ui/video_view.h"
 
 namespace edgemoe::app {
@@ -49,12 +52,6 @@ QString task_label(TaskMode m) {
         case TaskMode::Both: return QStringLiteral("semseg + depth");
     }
     return {};
-}
-
-template <class W>
-W* no_focus(W* w) {
-    w->setFocusPolicy(Qt::NoFocus);
-    return w;
 }
 
 const DepthColormap kColormaps[] = {DepthColormap::Turbo, DepthColormap::Inferno, DepthColormap::Viridis, DepthColormap::Grey};
@@ -103,24 +100,6 @@ void MainWindow::setSettingsFile(const QString& path, bool enabled) {
     save_settings_ = enabled;
 }
 
-QWidget* MainWindow::card(const QString& title, QWidget* body, QWidget* header_extra, QFrame** frame_out) {
-    auto* frame = new QFrame;
-    frame->setObjectName("Card");
-    auto* l = new QVBoxLayout(frame);
-    l->setContentsMargins(12, 10, 12, 12);
-    l->setSpacing(8);
-    auto* head = new QHBoxLayout;
-    auto* t = new QLabel(title.toUpper());
-    t->setObjectName("CardTitle");
-    head->addWidget(t);
-    head->addStretch(1);
-    if (header_extra) head->addWidget(header_extra);
-    l->addLayout(head);
-    if (body) l->addWidget(body, 1);
-    if (frame_out) *frame_out = frame;
-    return frame;
-}
-
 void MainWindow::build_ui() {
     auto* central = new QWidget;
     auto* root = new QVBoxLayout(central);
@@ -166,47 +145,8 @@ void MainWindow::build_ui() {
     video_->setMessage(tr("Starting…"), false);
     left->addWidget(video_, 1);
 
-    auto* transport = new QHBoxLayout;
-    transport->setSpacing(6);
-    auto* step_back = no_focus(new QPushButton(QStringLiteral("❚◀")));
-    step_back->setToolTip(tr("Previous frame (Left)"));
-    play_button_ = no_focus(new QPushButton(tr("❚❚ Pause")));
-    play_button_->setToolTip(tr("Play / pause (Space)"));
-    play_button_->setMinimumWidth(92);
-    auto* step_fwd = no_focus(new QPushButton(QStringLiteral("▶❚")));
-    step_fwd->setToolTip(tr("Next frame (Right)"));
-    seek_slider_ = no_focus(new QSlider(Qt::Horizontal));
-    seek_slider_->setRange(0, 0);
-    position_label_ = new QLabel(QStringLiteral("—"));
-    position_label_->setObjectName("Dim");
-    position_label_->setMinimumWidth(90);
-    speed_combo_ = no_focus(new QComboBox);
-    for (double s : {0.25, 0.5, 1.0, 1.5, 2.0, 4.0}) speed_combo_->addItem(QStringLiteral("%1×").arg(s), s);
-    speed_combo_->setToolTip(tr("Playback speed"));
-    loop_check_ = no_focus(new QCheckBox(tr("Loop")));
-    auto* open_button = no_focus(new QPushButton(tr("Open…")));
-    open_button->setToolTip(tr("Open a video, image, folder or camera (O)"));
-    record_button_ = no_focus(new QPushButton(tr("● Record")));
-    record_button_->setObjectName("Record");
-    record_button_->setCheckable(true);
-    record_button_->setToolTip(tr("Record the view to a video file (R)"));
-    auto* shot_button = no_focus(new QPushButton(tr("Screenshot")));
-    shot_button->setToolTip(tr("Save the view as PNG (S); the whole window: Shift+S"));
-    auto* export_button = no_focus(new QPushButton(tr("Export…")));
-    export_button->setToolTip(tr("Per-frame latency and expert use as CSV and JSON (Ctrl+E)"));
-    export_button->setStyleSheet(QStringLiteral("padding: 2px 8px;"));
-    transport->addWidget(step_back);
-    transport->addWidget(play_button_);
-    transport->addWidget(step_fwd);
-    transport->addWidget(seek_slider_, 1);
-    transport->addWidget(position_label_);
-    transport->addWidget(speed_combo_);
-    transport->addWidget(loop_check_);
-    transport->addSpacing(10);
-    transport->addWidget(open_button);
-    transport->addWidget(record_button_);
-    transport->addWidget(shot_button);
-    left->addLayout(transport);
+    transport_ = new TransportBar;
+    left->addWidget(transport_);
 
     auto* panels = new QHBoxLayout;
     panels_layout_ = panels;
@@ -218,12 +158,15 @@ void MainWindow::build_ui() {
     block_combo_->setMinimumWidth(block_combo_->fontMetrics().horizontalAdvance(QStringLiteral("MoE block 11")) + 44);
     block_combo_->setToolTip(tr("Which MoE block's routing to show ([ and ])"));
     // A short card title: with the block list next to it, it must leave room at 1280 wide in compare mode.
-    panels->addWidget(card(tr("Experts"), expert_view_, block_combo_), 4);
+    panels->addWidget(make_card(tr("Experts"), expert_view_, block_combo_), 4);
     stats_view_ = new StatsView;
     stats_view_->setSources(&pipeline_.stats(), &pipeline_.energy());
-    panels->addWidget(card(tr("Performance"), stats_view_, export_button), 6);
+    auto* export_button = no_focus(new QPushButton(tr("Export…")));
+    export_button->setToolTip(tr("Per-frame latency and expert use as CSV and JSON (Ctrl+E)"));
+    export_button->setStyleSheet(QStringLiteral("padding: 2px 8px;"));
+    panels->addWidget(make_card(tr("Performance"), stats_view_, export_button), 6);
     compare_view_ = new CompareView;
-    compare_card_ = card(tr("Compare"), compare_view_);
+    compare_card_ = make_card(tr("Compare"), compare_view_);
     compare_card_->hide();
     panels->addWidget(compare_card_, 5);
     panels_host_ = new QWidget;
@@ -233,154 +176,8 @@ void MainWindow::build_ui() {
     left->addWidget(panels_host_);
 
     // Right: the controls.
-    auto* controls = new QWidget;
-    auto* cl = new QVBoxLayout(controls);
-    cl->setContentsMargins(0, 0, 4, 0);
-    cl->setSpacing(12);
-
-    {
-        auto* w = new QWidget;
-        auto* l = new QHBoxLayout(w);
-        l->setContentsMargins(0, 0, 0, 0);
-        l->setSpacing(6);
-        task_group_ = new QButtonGroup(this);
-        const std::pair<TaskMode, QString> tasks[] = {
-            {TaskMode::Segmentation, tr("Segment")}, {TaskMode::Depth, tr("Depth")}, {TaskMode::Both, tr("Both")}};
-        for (const auto& [mode, text] : tasks) {
-            auto* b = no_focus(new QPushButton(text));
-            b->setCheckable(true);
-            b->setObjectName(QStringLiteral("task-") + task_mode_name(mode));
-            task_group_->addButton(b, int(mode));
-            l->addWidget(b);
-        }
-        task_group_->button(int(TaskMode::Segmentation))->setToolTip(tr("Semantic segmentation (1; T cycles)"));
-        task_group_->button(int(TaskMode::Depth))->setToolTip(tr("Depth (2; T cycles)"));
-        task_group_->button(int(TaskMode::Both))->setToolTip(tr("Both tasks, two passes, side by side (3; T cycles)"));
-        cl->addWidget(card(tr("Task"), w));
-    }
-    {
-        auto* w = new QWidget;
-        auto* l = new QGridLayout(w);
-        l->setContentsMargins(0, 0, 0, 0);
-        l->setVerticalSpacing(8);
-        backend_combo_ = no_focus(new QComboBox);
-        compare_combo_ = no_focus(new QComboBox);
-        for (QComboBox* combo : {backend_combo_, compare_combo_}) {
-            for (const BackendInfo& b : backends_) {
-                const QString name = QString::fromStdString(b.name);
-                combo->addItem(b.available ? name : name + tr(" (not available)"), name);
-                if (!b.available) {
-                    const int i = combo->count() - 1;
-                    combo->setItemData(i, QString::fromStdString(b.why_not), Qt::ToolTipRole);
-                }
-            }
-        }
-        backend_combo_->setToolTip(tr("Backend (B cycles)"));
-        compare_check_ = no_focus(new QCheckBox(tr("Compare with")));
-        compare_check_->setToolTip(tr("Run every frame through a second backend too, side by side (C)"));
-        backend_note_ = new QLabel;
-        backend_note_->setObjectName("Warn");
-        backend_note_->setWordWrap(true);
-        backend_note_->hide();
-        l->addWidget(new QLabel(tr("Run on")), 0, 0);
-        l->addWidget(backend_combo_, 0, 1);
-        l->addWidget(compare_check_, 1, 0);
-        l->addWidget(compare_combo_, 1, 1);
-        l->addWidget(backend_note_, 2, 0, 1, 2);
-        auto* board = no_focus(new QPushButton(tr("Connect to board…")));
-        board->setToolTip(tr("Add the backends of a board running edgemoe-serve"));
-        connect(board, &QPushButton::clicked, this, &MainWindow::openConnectBoard);
-        l->addWidget(board, 3, 0, 1, 2);
-        l->setColumnStretch(1, 1);
-        cl->addWidget(card(tr("Backend"), w));
-    }
-    {
-        auto* w = new QWidget;
-        auto* l = new QVBoxLayout(w);
-        l->setContentsMargins(0, 0, 0, 0);
-        l->setSpacing(8);
-        auto* modes = new QHBoxLayout;
-        modes->setSpacing(6);
-        view_group_ = new QButtonGroup(this);
-        const std::pair<ViewMode, QString> views[] = {
-            {ViewMode::Overlay, tr("Overlay")}, {ViewMode::Output, tr("Output")}, {ViewMode::Input, tr("Frame")}};
-        for (const auto& [mode, text] : views) {
-            auto* b = no_focus(new QPushButton(text));
-            b->setCheckable(true);
-            b->setObjectName(QStringLiteral("view-") + view_mode_name(mode));
-            view_group_->addButton(b, int(mode));
-            modes->addWidget(b);
-        }
-        view_group_->button(int(ViewMode::Overlay))->setToolTip(tr("Output blended over the frame (V cycles)"));
-        view_group_->button(int(ViewMode::Output))->setToolTip(tr("The raw output alone"));
-        view_group_->button(int(ViewMode::Input))->setToolTip(tr("The frame alone"));
-        l->addLayout(modes);
-        auto* alpha_row = new QHBoxLayout;
-        alpha_slider_ = no_focus(new QSlider(Qt::Horizontal));
-        alpha_slider_->setRange(0, 100);
-        alpha_slider_->setToolTip(tr("Overlay opacity (+ / -)"));
-        alpha_label_ = new QLabel;
-        alpha_label_->setMinimumWidth(38);
-        alpha_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        alpha_row->addWidget(new QLabel(tr("Opacity")));
-        alpha_row->addWidget(alpha_slider_, 1);
-        alpha_row->addWidget(alpha_label_);
-        l->addLayout(alpha_row);
-        auto* cmap_row = new QHBoxLayout;
-        colormap_combo_ = no_focus(new QComboBox);
-        for (DepthColormap m : kColormaps) colormap_combo_->addItem(QString::fromLatin1(depth_colormap_name(m)), int(m));
-        colormap_combo_->setToolTip(tr("Depth colour map (M cycles)"));
-        cmap_row->addWidget(new QLabel(tr("Depth colours")));
-        cmap_row->addWidget(colormap_combo_, 1);
-        l->addLayout(cmap_row);
-        legend_check_ = no_focus(new QCheckBox(tr("Legend and scale bar (L)")));
-        experts_check_ = no_focus(new QCheckBox(tr("Expert grid on the image (E)")));
-        l->addWidget(legend_check_);
-        l->addWidget(experts_check_);
-        cl->addWidget(card(tr("View"), w));
-    }
-    {
-        auto* w = new QWidget;
-        auto* l = new QVBoxLayout(w);
-        l->setContentsMargins(0, 0, 0, 0);
-        model_label_ = new QLabel(tr("no model"));
-        model_label_->setWordWrap(true);
-        model_label_->setObjectName("Dim");
-        model_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        auto* open_model = no_focus(new QPushButton(tr("Open model…")));
-        connect(open_model, &QPushButton::clicked, this, [this] {
-            const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QFileInfo(settings_.model).absolutePath(),
-                                                              tr("Models (*.safetensors);;All files (*)"));
-            if (!path.isEmpty()) openModel(path);
-        });
-        l->addWidget(model_label_);
-        l->addWidget(open_model);
-        cl->addWidget(card(tr("Model"), w));
-    }
-    {
-        // The key column has a fixed width, so that "Space ← →" does not run into its text.
-        auto* keys = new QLabel(tr("<table cellspacing=0 cellpadding=2>"
-                                   "<tr><td width=96><b>T</b> / 1 2 3</td><td>task</td></tr>"
-                                   "<tr><td><b>B</b></td><td>backend</td></tr>"
-                                   "<tr><td><b>C</b></td><td>compare</td></tr>"
-                                   "<tr><td><b>V</b> &nbsp; <b>M</b></td><td>view, colour map</td></tr>"
-                                   "<tr><td><b>+</b> <b>−</b></td><td>opacity</td></tr>"
-                                   "<tr><td><b>E</b> &nbsp; <b>[</b> <b>]</b></td><td>expert grid, block</td></tr>"
-                                   "<tr><td><b>Space</b> ← →</td><td>pause, step</td></tr>"
-                                   "<tr><td><b>R</b> &nbsp; <b>S</b></td><td>record, screenshot</td></tr>"
-                                   "<tr><td><b>O</b> &nbsp; <b>F</b></td><td>open, full screen</td></tr>"
-                                   "</table>"));
-        keys->setObjectName("Dim");
-        cl->addWidget(card(tr("Keys"), keys));
-    }
-    cl->addStretch(1);
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(controls);
-    scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setFixedWidth(330);
-    scroll->setFrameShape(QFrame::NoFrame);
-    body->addWidget(scroll);
+    panel_ = new ControlPanel(backends_);
+    body->addWidget(panel_);
 
     setCentralWidget(central);
 
@@ -391,44 +188,45 @@ void MainWindow::build_ui() {
     statusBar()->addWidget(status_label_, 1);
     statusBar()->setSizeGripEnabled(false);
 
-    // Control signals.
-    connect(task_group_, &QButtonGroup::idClicked, this, [this](int id) { setTaskMode(TaskMode(id)); });
-    connect(view_group_, &QButtonGroup::idClicked, this, [this](int id) { setViewMode(ViewMode(id)); });
-    connect(backend_combo_, &QComboBox::activated, this, [this](int i) { setBackend(backend_combo_->itemData(i).toString()); });
-    connect(compare_combo_, &QComboBox::activated, this,
-            [this](int i) { setCompareBackend(compare_combo_->itemData(i).toString()); });
-    connect(compare_check_, &QCheckBox::toggled, this, &MainWindow::setCompare);
-    connect(alpha_slider_, &QSlider::valueChanged, this, [this](int v) { setAlpha(v / 100.0); });
-    connect(colormap_combo_, &QComboBox::activated, this,
-            [this](int i) { setColormap(DepthColormap(colormap_combo_->itemData(i).toInt())); });
-    connect(legend_check_, &QCheckBox::toggled, this, &MainWindow::setLegend);
-    connect(experts_check_, &QCheckBox::toggled, this, &MainWindow::setExpertsOverlay);
+    // The user's choices, from the control panel and the transport bar.
+    connect(panel_, &ControlPanel::taskChosen, this, &MainWindow::setTaskMode);
+    connect(panel_, &ControlPanel::viewModeChosen, this, &MainWindow::setViewMode);
+    connect(panel_, &ControlPanel::backendChosen, this, &MainWindow::setBackend);
+    connect(panel_, &ControlPanel::compareBackendChosen, this, &MainWindow::setCompareBackend);
+    connect(panel_, &ControlPanel::compareToggled, this, &MainWindow::setCompare);
+    connect(panel_, &ControlPanel::alphaChosen, this, &MainWindow::setAlpha);
+    connect(panel_, &ControlPanel::colormapChosen, this, &MainWindow::setColormap);
+    connect(panel_, &ControlPanel::legendToggled, this, &MainWindow::setLegend);
+    connect(panel_, &ControlPanel::expertsToggled, this, &MainWindow::setExpertsOverlay);
+    connect(panel_, &ControlPanel::connectBoardClicked, this, &MainWindow::openConnectBoard);
+    connect(panel_, &ControlPanel::openModelClicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QFileInfo(settings_.model).absolutePath(),
+                                                          tr("Models (*.safetensors);;All files (*)"));
+        if (!path.isEmpty()) openModel(path);
+    });
     connect(block_combo_, &QComboBox::activated, this, &MainWindow::setExpertBlock);
-    connect(play_button_, &QPushButton::clicked, this, &MainWindow::togglePlay);
-    connect(step_fwd, &QPushButton::clicked, this, &MainWindow::step);
-    connect(step_back, &QPushButton::clicked, this, &MainWindow::stepBack);
-    connect(record_button_, &QPushButton::clicked, this, [this](bool on) {
+    connect(export_button, &QPushButton::clicked, this, [this] { exportMetrics(); });
+    connect(transport_, &TransportBar::playPauseClicked, this, &MainWindow::togglePlay);
+    connect(transport_, &TransportBar::stepClicked, this, &MainWindow::step);
+    connect(transport_, &TransportBar::stepBackClicked, this, &MainWindow::stepBack);
+    connect(transport_, &TransportBar::recordToggled, this, [this](bool on) {
         if (on) {
-            if (!startRecording()) record_button_->setChecked(false);
+            if (!startRecording()) transport_->setRecording(false);
         } else {
             stopRecording();
         }
     });
-    connect(shot_button, &QPushButton::clicked, this, [this] { saveScreenshot(); });
-    connect(export_button, &QPushButton::clicked, this, [this] { exportMetrics(); });
-    connect(open_button, &QPushButton::clicked, this, &MainWindow::show_open_menu);
-    connect(speed_combo_, &QComboBox::activated, this, [this](int i) {
-        settings_.speed = speed_combo_->itemData(i).toDouble();
-        pipeline_.capture().setSpeed(settings_.speed);
+    connect(transport_, &TransportBar::screenshotClicked, this, [this] { saveScreenshot(); });
+    connect(transport_, &TransportBar::openClicked, this, &MainWindow::show_open_menu);
+    connect(transport_, &TransportBar::speedChosen, this, [this](double speed) {
+        settings_.speed = speed;
+        pipeline_.capture().setSpeed(speed);
     });
-    connect(loop_check_, &QCheckBox::toggled, this, [this](bool on) {
+    connect(transport_, &TransportBar::loopToggled, this, [this](bool on) {
         settings_.loop = on;
         pipeline_.capture().setLoop(on);
     });
-    connect(seek_slider_, &QSlider::valueChanged, this, [this](int v) {
-        if (seek_slider_->isSliderDown()) pipeline_.capture().seek(v);
-    });
-    connect(seek_slider_, &QSlider::sliderReleased, this, [this] { pipeline_.capture().seek(seek_slider_->value()); });
+    connect(transport_, &TransportBar::seekRequested, this, [this](int frame) { pipeline_.capture().seek(frame); });
     connect(video_, &VideoView::targetSizeChanged, this, [this](QSize s) { pipeline_.compositor().setTargetSize(s); });
     connect(video_, &VideoView::doubleClicked, this, &MainWindow::toggleFullscreen);
     video_->setPaintCallback([this](double ms) {
@@ -491,8 +289,7 @@ void MainWindow::wire_pipeline() {
         subtitle_->setText(info.description);
         subtitle_->setToolTip(info.description);
         source_frames_ = info.frame_count;
-        seek_slider_->setEnabled(!info.live && info.frame_count > 1);
-        seek_slider_->setRange(0, int(std::max<int64_t>(0, info.frame_count - 1)));
+        transport_->setSource(!info.live && info.frame_count > 1, info.frame_count);
     });
     connect(&cap, &CaptureWorker::sourceError, this, [this](const QString& message) {
         source_error_ = true;
@@ -505,34 +302,24 @@ void MainWindow::wire_pipeline() {
         pipeline_.capture().seek(0);
     });
     connect(&cap, &CaptureWorker::playingChanged, this, [this](bool playing) {
-        play_button_->setText(playing ? tr("❚❚ Pause") : tr("▶ Play"));
+        transport_->setPlaying(playing);
         video_->setPaused(!playing);
     });
-    connect(&cap, &CaptureWorker::positionChanged, this, [this](qint64 index, qint64 count) {
-        if (!seek_slider_->isSliderDown()) {
-            const QSignalBlocker block(seek_slider_);
-            seek_slider_->setValue(int(index));
-        }
-        position_label_->setText(count > 0 ? QStringLiteral("%1 / %2").arg(index + 1).arg(count) : QStringLiteral("%1").arg(index + 1));
-    });
+    connect(&cap, &CaptureWorker::positionChanged, this,
+            [this](qint64 index, qint64 count) { transport_->setPosition(index, count); });
     connect(&pipeline_, &Pipeline::backendChanged, this,
             [this](int stream, const QString& requested, const QString& active, const QString& reason) {
-                QComboBox* combo = stream == 0 ? backend_combo_ : compare_combo_;
-                const int i = combo->findData(active);
-                if (i >= 0) {
-                    const QSignalBlocker block(combo);
-                    combo->setCurrentIndex(i);
-                }
+                if (stream == 0) panel_->setBackend(active);
+                else panel_->setCompareBackend(active);
                 if (!reason.isEmpty()) {
                     const QString text = tr("%1 could not start: %2. Running on %3 instead.")
                                              .arg(requested, reason, active.isEmpty() ? tr("nothing") : active);
                     banner_->showMessage(MessageBanner::Level::Warning, text);
-                    backend_note_->setText(tr("%1 unavailable: %2").arg(requested, reason));
-                    backend_note_->show();
+                    panel_->setBackendNote(tr("%1 unavailable: %2").arg(requested, reason));
                     if (stream == 0) settings_.backend = active;
                     else settings_.compare_backend = active;
                 } else if (stream == 0) {
-                    backend_note_->hide();
+                    panel_->setBackendNote({});
                 }
                 emit backendActive(stream, active);
                 update_title();
@@ -541,7 +328,7 @@ void MainWindow::wire_pipeline() {
         banner_->showMessage(MessageBanner::Level::Error, tr("Inference failed: %1").arg(message));
     });
     connect(&pipeline_.recorder(), &Recorder::finished, this, [this](const QString& path, qint64 frames) {
-        record_button_->setChecked(false);
+        transport_->setRecording(false);
         video_->setRecording(false);
         banner_->showMessage(MessageBanner::Level::Info, tr("Recording saved: %1 (%2 frames)").arg(path).arg(frames));
         emit recordingChanged(false);
@@ -564,23 +351,8 @@ void MainWindow::apply_model(std::shared_ptr<const Model> model) {
         for (size_t i = 0; i < c.moe_blocks.size(); ++i) block_combo_->addItem(tr("MoE block %1").arg(c.moe_blocks[i]), int(i));
     }
     view_settings_.expert_block = std::clamp(view_settings_.expert_block, 0, std::max(0, int(c.moe_blocks.size()) - 1));
-    const bool has_seg = plan_tasks(c, TaskMode::Segmentation).count &&
-                         c.tasks[size_t(plan_tasks(c, TaskMode::Segmentation).task[0])].kind == TaskKind::Segmentation;
-    const bool has_depth = plan_tasks(c, TaskMode::Depth).count &&
-                           c.tasks[size_t(plan_tasks(c, TaskMode::Depth).task[0])].kind == TaskKind::Depth;
-    task_group_->button(int(TaskMode::Segmentation))->setEnabled(has_seg);
-    task_group_->button(int(TaskMode::Depth))->setEnabled(has_depth);
-    task_group_->button(int(TaskMode::Both))->setEnabled(has_seg && has_depth);
     badge_->setVisible(!c.trained);
-    model_label_->setText(tr("<b>%1</b>%2<br>%3 M parameters · %4 tokens · %5 experts, top-%6<br>%7")
-                              .arg(QString::fromStdString(c.name).toHtmlEscaped(),
-                                   c.trained ? QString() : tr(" · <span style='color:#ffb020'>untrained</span>"))
-                              .arg(model->parameter_count() / 1e6, 0, 'f', 1)
-                              .arg(c.num_tokens())
-                              .arg(c.num_experts)
-                              .arg(c.top_k)
-                              .arg(QFileInfo(QString::fromStdString(model->path())).fileName().toHtmlEscaped()));
-    model_label_->setToolTip(QString::fromStdString(model->path() + "\n" + c.description));
+    panel_->setModel(*model);
     apply_view_settings();
 }
 
@@ -624,20 +396,11 @@ void MainWindow::startup(bool paused) {
     if (model) apply_model(model);
     setTaskMode(mode);
     setBackend(settings_.backend);
-    {
-        const int i = compare_combo_->findData(settings_.compare_backend);
-        if (i >= 0) compare_combo_->setCurrentIndex(i);
-    }
+    panel_->setCompareBackend(settings_.compare_backend);
     setCompare(settings_.compare);
     apply_view_settings();
-    {
-        const QSignalBlocker b1(speed_combo_), b2(loop_check_);
-        int best = 2;
-        for (int i = 0; i < speed_combo_->count(); ++i)
-            if (std::abs(speed_combo_->itemData(i).toDouble() - settings_.speed) < 1e-6) best = i;
-        speed_combo_->setCurrentIndex(best);
-        loop_check_->setChecked(settings_.loop);
-    }
+    transport_->setSpeed(settings_.speed);
+    transport_->setLoop(settings_.loop);
     pipeline_.capture().setSpeed(settings_.speed);
     pipeline_.capture().setLoop(settings_.loop);
     pipeline_.compositor().setTargetSize(video_->targetSize());
@@ -681,14 +444,22 @@ AppSettings MainWindow::currentSettings() const {
     return s;
 }
 
-QAbstractButton* MainWindow::taskButton(TaskMode m) const { return task_group_->button(int(m)); }
-QAbstractButton* MainWindow::viewButton(ViewMode m) const { return view_group_->button(int(m)); }
+QAbstractButton* MainWindow::taskButton(TaskMode m) const { return panel_->taskButton(m); }
+QAbstractButton* MainWindow::viewButton(ViewMode m) const { return panel_->viewButton(m); }
+QComboBox* MainWindow::backendCombo() const { return panel_->backendCombo(); }
+QComboBox* MainWindow::compareCombo() const { return panel_->compareCombo(); }
+QCheckBox* MainWindow::compareCheck() const { return panel_->compareCheck(); }
+QSlider* MainWindow::alphaSlider() const { return panel_->alphaSlider(); }
+QComboBox* MainWindow::colormapCombo() const { return panel_->colormapCombo(); }
+QCheckBox* MainWindow::expertsCheck() const { return panel_->expertsCheck(); }
+QPushButton* MainWindow::playButton() const { return transport_->playButton(); }
+QPushButton* MainWindow::recordButton() const { return transport_->recordButton(); }
 
 void MainWindow::setTaskMode(TaskMode mode) {
-    if (QAbstractButton* b = task_group_->button(int(mode)); b && !b->isEnabled()) return;
+    if (!panel_->taskAvailable(mode)) return;
     pipeline_.setTaskMode(mode);
     settings_.task = task_mode_name(mode);
-    if (QAbstractButton* b = task_group_->button(int(mode))) b->setChecked(true);
+    panel_->setTaskMode(mode);
     if (const auto model = pipeline_.model()) {
         const TaskPlan plan = plan_tasks(model->config(), mode);
         std::vector<int> tasks(plan.task, plan.task + plan.count);
@@ -704,7 +475,7 @@ void MainWindow::cycleTask() {
     while (order[i] != pipeline_.taskMode()) ++i;
     for (int k = 1; k <= 3; ++k) {
         const TaskMode next = order[(i + k) % 3];
-        if (task_group_->button(int(next))->isEnabled()) {
+        if (panel_->taskAvailable(next)) {
             setTaskMode(next);
             return;
         }
@@ -714,11 +485,7 @@ void MainWindow::cycleTask() {
 void MainWindow::setBackend(const QString& name) {
     pipeline_.setBackend(name);
     settings_.backend = name;
-    const int i = backend_combo_->findData(name);
-    if (i >= 0) {
-        const QSignalBlocker block(backend_combo_);
-        backend_combo_->setCurrentIndex(i);
-    }
+    panel_->setBackend(name);
     update_title();
 }
 
@@ -741,10 +508,7 @@ void MainWindow::setCompare(bool on) {
     }
     pipeline_.setCompareEnabled(on);
     settings_.compare = on;
-    {
-        const QSignalBlocker block(compare_check_);
-        compare_check_->setChecked(on);
-    }
+    panel_->setCompare(on);
     compare_card_->setVisible(on);
     // Two stats columns need room: the expert card gives some to the performance card.
     panels_layout_->setStretch(0, on ? 3 : 4);
@@ -758,26 +522,16 @@ void MainWindow::toggleCompare() { setCompare(!pipeline_.compareEnabled()); }
 void MainWindow::setCompareBackend(const QString& name) {
     pipeline_.setCompareBackend(name);
     settings_.compare_backend = name;
-    const int i = compare_combo_->findData(name);
-    if (i >= 0) {
-        const QSignalBlocker block(compare_combo_);
-        compare_combo_->setCurrentIndex(i);
-    }
+    panel_->setCompareBackend(name);
     update_title();
 }
 
 void MainWindow::apply_view_settings() {
+    panel_->setViewSettings(view_settings_);
     {
-        const QSignalBlocker b1(alpha_slider_), b2(colormap_combo_), b3(experts_check_), b4(legend_check_), b5(block_combo_);
-        alpha_slider_->setValue(int(std::lround(view_settings_.alpha * 100)));
-        alpha_label_->setText(QStringLiteral("%1%").arg(int(std::lround(view_settings_.alpha * 100))));
-        colormap_combo_->setCurrentIndex(colormap_combo_->findData(int(view_settings_.colormap)));
-        experts_check_->setChecked(view_settings_.experts);
-        legend_check_->setChecked(view_settings_.legend);
+        const QSignalBlocker block(block_combo_);
         if (view_settings_.expert_block < block_combo_->count()) block_combo_->setCurrentIndex(view_settings_.expert_block);
     }
-    if (QAbstractButton* b = view_group_->button(int(view_settings_.mode))) b->setChecked(true);
-    alpha_slider_->setEnabled(view_settings_.mode == ViewMode::Overlay);
     expert_view_->setBlock(view_settings_.expert_block);
     pipeline_.compositor().setSettings(view_settings_);
 }
@@ -873,7 +627,7 @@ bool MainWindow::startRecording(const QString& path_in) {
         banner_->showMessage(MessageBanner::Level::Error, tr("Cannot record: %1").arg(error));
         return false;
     }
-    record_button_->setChecked(true);
+    transport_->setRecording(true);
     video_->setRecording(true);
     emit recordingChanged(true);
     return true;
@@ -1014,10 +768,10 @@ void MainWindow::refreshPanels() {
         QStringList names;
         if (const auto model = pipeline_.model())
             for (const TaskInfo& t : model->config().tasks) names << QString::fromStdString(t.name);
-        compare_view_->setData(pipeline_.compositor().latestCompare(), stats_view_->stream(0), stats_view_->stream(1),
-                               stats_view_->energy(0), stats_view_->energy(1), names,
-                               summarize_compare(stats_view_->stream(0), stats_view_->stream(1),
-                                                 pipeline_.compositor().latestPartnerAgeMs()));
+        // The agreement and the summary come from the statistics (CompareStats), not from the drawing.
+        const CompareStats& cs = pipeline_.compareStats();
+        compare_view_->setData(cs.latest(), stats_view_->stream(0), stats_view_->stream(1), stats_view_->energy(0),
+                               stats_view_->energy(1), names, cs.summary(stats_view_->stream(0), stats_view_->stream(1)));
     }
     update_title();
     update_status();
@@ -1071,10 +825,7 @@ void MainWindow::addBackends(const std::vector<BackendInfo>& backends) {
         const QString name = QString::fromStdString(b.name);
         if (std::any_of(backends_.begin(), backends_.end(), [&](const BackendInfo& x) { return x.name == b.name; })) continue;
         backends_.push_back(b);
-        for (QComboBox* combo : {backend_combo_, compare_combo_}) {
-            combo->addItem(b.available ? name : name + tr(" (not available)"), name);
-            if (!b.available) combo->setItemData(combo->count() - 1, QString::fromStdString(b.why_not), Qt::ToolTipRole);
-        }
+        panel_->addBackends({b});
     }
 }
 

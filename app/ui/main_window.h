@@ -1,8 +1,10 @@
 #pragma once
 // The main window only wires parts together: the pipeline (threads, workers, compositor, recorder,
-// collectors) on one side, the widgets (video view, controls, expert panel, stats, compare panel) on
-// the other, plus the actions and their keyboard shortcuts. The public slots are what the controls
-// and shortcuts call; tests call them too.
+// collectors) on one side, the widgets on the other (the video view, the transport bar under it, the
+// control panel at the right, the expert, performance and compare cards), plus the actions and their
+// keyboard shortcuts. The control panel and the transport bar emit the user's choices; the window
+// passes them to the pipeline and gives the parts back the state. The public slots are what the
+// controls and shortcuts call; tests call them too.
 #include <vector>
 
 #include <QMainWindow>
@@ -28,8 +30,10 @@ namespace edgemoe::app {
 class BoardLink;
 class CompareView;
 class ExpertView;
+class ControlPanel;
 class MessageBanner;
 class StatsView;
+class TransportBar;
 class VideoView;
 
 class MainWindow : public QMainWindow {
@@ -61,15 +65,18 @@ public:
     QAbstractButton* taskButton(TaskMode m) const;
     QAbstractButton* viewButton(ViewMode m) const;
     BoardLink* boardLink() const { return board_link_; }
-    QComboBox* backendCombo() const { return backend_combo_; }
-    QComboBox* compareCombo() const { return compare_combo_; }
-    QCheckBox* compareCheck() const { return compare_check_; }
-    QSlider* alphaSlider() const { return alpha_slider_; }
-    QComboBox* colormapCombo() const { return colormap_combo_; }
+    ControlPanel* controlPanel() const { return panel_; }
+    TransportBar* transportBar() const { return transport_; }
+    // The control panel's and the transport bar's widgets (forwarded).
+    QComboBox* backendCombo() const;
+    QComboBox* compareCombo() const;
+    QCheckBox* compareCheck() const;
+    QSlider* alphaSlider() const;
+    QComboBox* colormapCombo() const;
+    QCheckBox* expertsCheck() const;
+    QPushButton* playButton() const;
+    QPushButton* recordButton() const;
     QComboBox* blockCombo() const { return block_combo_; }
-    QCheckBox* expertsCheck() const { return experts_check_; }
-    QPushButton* playButton() const { return play_button_; }
-    QPushButton* recordButton() const { return record_button_; }
     QLabel* titleLabel() const { return title_; }
     QLabel* untrainedBadge() const { return badge_; }
     QWidget* compareCard() const { return compare_card_; }
@@ -133,7 +140,6 @@ private:
     void update_status();
     void show_open_menu();
     QString output_path(const QString& kind, const QString& ext) const;
-    QWidget* card(const QString& title, QWidget* body, QWidget* header_extra = nullptr, QFrame** frame = nullptr);
 
     Pipeline& pipeline_;
     AppSettings settings_;
@@ -150,23 +156,8 @@ private:
     QLabel* subtitle_ = nullptr;
     MessageBanner* banner_ = nullptr;
     VideoView* video_ = nullptr;
-    QPushButton* play_button_ = nullptr;
-    QPushButton* record_button_ = nullptr;
-    QSlider* seek_slider_ = nullptr;
-    QLabel* position_label_ = nullptr;
-    QComboBox* speed_combo_ = nullptr;
-    QCheckBox* loop_check_ = nullptr;
-    QButtonGroup* task_group_ = nullptr;
-    QButtonGroup* view_group_ = nullptr;
-    QComboBox* backend_combo_ = nullptr;
-    QLabel* backend_note_ = nullptr;
-    QCheckBox* compare_check_ = nullptr;
-    QComboBox* compare_combo_ = nullptr;
-    QSlider* alpha_slider_ = nullptr;
-    QLabel* alpha_label_ = nullptr;
-    QComboBox* colormap_combo_ = nullptr;
-    QCheckBox* experts_check_ = nullptr;
-    QCheckBox* legend_check_ = nullptr;
+    TransportBar* transport_ = nullptr;
+    ControlPanel* panel_ = nullptr;
     QComboBox* block_combo_ = nullptr;
     ExpertView* expert_view_ = nullptr;
     StatsView* stats_view_ = nullptr;
@@ -174,7 +165,6 @@ private:
     QWidget* compare_card_ = nullptr;
     QWidget* panels_host_ = nullptr;
     QHBoxLayout* panels_layout_ = nullptr;
-    QLabel* model_label_ = nullptr;
     QLabel* status_label_ = nullptr;
     QTimer refresh_timer_;
 

@@ -1,12 +1,14 @@
 // Drawing: the overlay blend (alpha), the output and input views, the legend in the model's class
 // colours, the depth colour map and its scale bar, the expert grid, side-by-side layouts, compare
-// metrics, the compositor thread's pairing, and the recorder producing playable files.
+// metrics (measured by CompareStats, drawn by the composer), the compositor thread's newest-result
+// slots, and the recorder producing playable files.
 #include <QtTest>
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
 #include "app_test_support.h"
+#include "core/compare_stats.h"
 #include "core/compositor.h"
 #include "core/palette.h"
 #include "core/recorder.h"
@@ -204,7 +206,38 @@ private slots:
         QVERIFY(std::abs(m.depth_mrd[1] - 0.1) < 1e-6);
     }
 
-    void compositor_thread_pairs_results_and_signals_once() {
+    // The pairing is no longer in the drawing code: CompareStats keeps each stream's result on a pair
+    // frame until the other's is in and measures them; the compositor only draws what it is given.
+    void compare_stats_pairs_results() {
+        CompareStats cs;
+        auto paired = [&](uint64_t seq, int worker) {
+            auto r = fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, seq, 320, 180,
+                                 worker ? "fpga-emu" : "cpu", worker);
+            r->paired = true;
+            return r;
+        };
+        QVERIFY(!cs.addResult(paired(1, 0)));
+        QVERIFY(!cs.addResult(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 2)));
+        QVERIFY(!cs.latest().valid);
+        // The (slow) partner's result on pair frame 1 arrives after the primary moved on to frame 2.
+        QVERIFY(cs.addResult(paired(1, 1)));
+        CompareMetrics m = cs.latest();
+        QVERIFY(m.valid);
+        QCOMPARE(m.frame_index, int64_t(1));
+        QCOMPARE(m.seg[0].pixel_agreement, 1.0);
+        QCOMPARE(cs.pairsMeasured(), uint64_t(1));
+        QVERIFY(cs.partnerAgeMs() >= 0);
+        // A pair whose other half never came (a failed frame): dropped when the next pair is in.
+        QVERIFY(!cs.addResult(paired(5, 0)));
+        QVERIFY(!cs.addResult(paired(7, 1)));
+        QVERIFY(cs.addResult(paired(7, 0)));
+        QCOMPARE(cs.latest().frame_index, int64_t(7));
+        cs.reset();
+        QVERIFY(!cs.latest().valid);
+        QCOMPARE(cs.pairsMeasured(), uint64_t(0));
+    }
+
+    void compositor_thread_shows_newest_results_and_signals_once() {
         Compositor comp;
         comp.setModel(model_);
         comp.setCompare(true);
@@ -216,32 +249,42 @@ private slots:
             r->paired = true;
             return r;
         };
+        ViewSettings s;
+        s.legend = false;
+        comp.setSettings(s);
         // The primary's results are shown as they come, alone until the partner has one.
         comp.submit(paired(1, 0));
         QVERIFY(wait_for([&] { return comp.composedCount() == 1; }));
         QCOMPARE(comp.latestImage().width(), 320);
         comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 2));
         QVERIFY(wait_for([&] { return comp.composedCount() == 2; }));
-        QVERIFY(!comp.latestCompare().valid);
-        // The (slow) partner's result on pair frame 1 arrives after the primary moved on to frame 2:
-        // both panels, the partner's showing its older frame, and the agreement of frame 1.
-        comp.submit(paired(1, 1));
+        // The partner's result on frame 1 arrives after the primary moved on to frame 2: both panels,
+        // the partner's showing its older frame; no agreement given, none drawn (only the UNTRAINED stamp).
+        const auto partner = paired(1, 1);
+        comp.submit(partner);
         QVERIFY(wait_for([&] { return comp.composedCount() == 3; }));
         QCOMPARE(comp.latestImage().width(), 2 * 320 + 4);
-        const CompareMetrics m = comp.latestCompare();
-        QVERIFY(m.valid);
-        QCOMPARE(m.frame_index, int64_t(1));
-        QCOMPARE(m.seg[0].pixel_agreement, 1.0);
+        const QRect stamp_only = comp.latestPanels()[1].badges;
+        QVERIFY(!stamp_only.isEmpty());
+        // The agreement handed over is drawn on the compare panel, next to the stamp.
+        const auto primary1 = paired(1, 0);
+        comp.setAgreement(compare_results(*primary1, *partner));
+        comp.submit(fake_result(*model_, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 1, 1, 0, 3));
+        QVERIFY(wait_for([&] { return comp.composedCount() == 4; }));
+        const QRect with_agreement = comp.latestPanels()[1].badges;
+        QVERIFY2(
+                     with_agreement.width() * with_agreement.height() > stamp_only.width() * stamp_only.height(),
+                 qPrintable(QString("%1x%2 vs %3x%4").arg(with_agreement.width()).arg(with_agreement.height())
+                                .arg(stamp_only.width()).arg(stamp_only.height())));
         // More images while the UI has not taken the first: still one notification.
         comp.setSettings(bare(ViewMode::Output, 1));
-        QVERIFY(wait_for([&] { return comp.composedCount() == 4; }));
+        QVERIFY(wait_for([&] { return comp.composedCount() == 5; }));
         QCoreApplication::processEvents();
         QCOMPARE(ready.count(), 1);
         Composed c;
         QVERIFY(comp.take(c));
-        QCOMPARE(c.seq, uint64_t(2));
+        QCOMPARE(c.seq, uint64_t(3));
         QCOMPARE(c.partner_frame_index, int64_t(1));
-        QVERIFY(c.compare.valid);
         QVERIFY(!comp.take(c));
         comp.stop();
     }

@@ -262,6 +262,35 @@ private slots:
         QCOMPARE(experts[0].toArray()[2].toInt(), model->config().num_tokens());
     }
 
+    // The draw time comes after the row (the compositor draws a result after inference wrote it):
+    // setDrawTime() fills in the rows of that stream's frame (every pass), the first draw only.
+    void metrics_draw_time_filled_in_after_the_row() {
+        QTemporaryDir dir;
+        const auto model = tiny_model();
+        MetricsRecorder rec(16);
+        rec.configure(model->config(), "tiny-test", false);
+        rec.add(*fake_result(*model, TaskMode::Both, cv::Scalar(0, 0, 0), 0, 1, 2, 1));                          // 2 rows
+        rec.add(*fake_result(*model, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 0, 1, 2, 1, 320, 180, "fpga-emu", 1));
+        rec.add(*fake_result(*model, TaskMode::Segmentation, cv::Scalar(0, 0, 0), 0, 1, 2, 2));                  // never drawn
+        rec.setDrawTime(0, 1, 4.25);
+        rec.setDrawTime(1, 1, 6.5);
+        rec.setDrawTime(0, 1, 9.0);    // a redraw: the first image's time stays
+        rec.setDrawTime(0, 77, 1.0);   // no such frame: nothing changes
+        rec.exportCsv(dir.filePath("m.csv"));
+        QFile csv(dir.filePath("m.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+        const int draw_col = int(lines[0].split(',').indexOf("draw_ms"));
+        QVERIFY(draw_col > 0);
+        lines.removeFirst();
+        QCOMPARE(lines.size(), 4);
+        auto draw = [&](int row) { return lines[row].split(',')[draw_col].toDouble(); };
+        QCOMPARE(draw(0), 4.25);
+        QCOMPARE(draw(1), 4.25);   // the second pass of the same frame
+        QCOMPARE(draw(2), 6.5);
+        QCOMPARE(draw(3), 0.0);
+    }
+
     void synthetic_source_is_seekable_and_deterministic() {
         auto s = open_source("synthetic:320x180");
         cv::Mat a, b;

@@ -354,8 +354,8 @@ private slots:
         QCOMPARE(pairs0, pairs1);
         QCOMPARE(uint64_t(pairs0.size()), p.pairsDispatched());
         QCOMPARE(r1[0][0].value<ResultPtr>()->backend, std::string("fpga-emu"));
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }));
-        const CompareMetrics cm = p.compositor().latestCompare();
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }));
+        const CompareMetrics cm = p.compareStats().latest();
         QCOMPARE(cm.seg[0].pixel_agreement, 1.0);   // the same engine underneath
         p.shutdown();
     }
@@ -384,6 +384,41 @@ private slots:
         QVERIFY(primary_ran_it);
         QVERIFY(p.compareDropped() > 0);   // the partner skipped frames rather than hold the primary back
         p.shutdown();
+    }
+
+    // The metrics export's draw_ms is the compositor's real time for the frame (it used to be written
+    // before the frame was drawn, so always 0): every frame shown has a draw time, a plausible one.
+    void pipeline_metrics_have_the_draw_time_of_each_drawn_frame() {
+        Pipeline::Options o;
+        o.factory = test_factory(20);   // results 20 ms apart: the compositor draws each one
+        Pipeline p(o);
+        p.setModel(tiny_model());
+        p.start();
+        p.capture().setLoop(false);
+        p.openSource(clip_, true);
+        QVERIFY(wait_for([&] { return p.compositor().composedCount() >= 15; }, 10000));
+        p.capture().pause();
+        QVERIFY(wait_for([&] { return p.worker(0)->idle(); }, 3000));
+        QThread::msleep(100);   // the last result drawn
+        p.shutdown();
+        const QString path = dir_.filePath("draw.csv");
+        p.metrics().exportCsv(path);
+        QFile csv(path);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+        const int draw_col = int(lines[0].split(',').indexOf("draw_ms"));
+        QVERIFY(draw_col > 0);
+        lines.removeFirst();
+        QVERIFY(lines.size() >= 15);
+        int drawn = 0;
+        for (const QString& line : lines) {
+            const double ms = line.split(',')[draw_col].toDouble();
+            QVERIFY2(ms >= 0 && ms < 1000, qPrintable(line));
+            drawn += ms > 0;
+        }
+        // Results 20 ms apart are each drawn before the next comes; allow a few replaced in the slot.
+        QVERIFY2(drawn >= int(lines.size()) * 8 / 10, qPrintable(QString("%1 of %2 rows have a draw time").arg(drawn).arg(lines.size())));
+        QVERIFY2(lines.last().split(',')[draw_col].toDouble() > 0, qPrintable(lines.last()));
     }
 
     void pipeline_shuts_down_mid_frame() {

@@ -18,10 +18,12 @@
 #include "core/palette.h"
 #include "core/pipeline.h"
 #include "ui/compare_view.h"
+#include "ui/control_panel.h"
 #include "ui/expert_view.h"
 #include "ui/main_window.h"
 #include "ui/message_banner.h"
 #include "ui/stats_view.h"
+#include "ui/transport_bar.h"
 #include "ui/video_view.h"
 
 using namespace edgemoe;
@@ -93,6 +95,73 @@ class TestAppWindow : public QObject {
     }
 
 private slots:
+    // The window's parts on their own: the control panel and the transport bar say what the user
+    // chose (signals) and show the state they are given (setters, which emit nothing).
+    void control_panel_and_transport_bar_alone() {
+        register_metatypes();
+        ControlPanel panel({{"cpu", true, {}}, {"fpga-emu", true, {}}, {"fpga", false, "no card"}});
+        QSignalSpy task(&panel, &ControlPanel::taskChosen), backend(&panel, &ControlPanel::backendChosen),
+            compare(&panel, &ControlPanel::compareToggled), alpha(&panel, &ControlPanel::alphaChosen),
+            view(&panel, &ControlPanel::viewModeChosen);
+        panel.show();
+        QTest::mouseClick(panel.taskButton(TaskMode::Depth), Qt::LeftButton);
+        QCOMPARE(task.count(), 1);
+        QCOMPARE(task[0][0].value<TaskMode>(), TaskMode::Depth);
+        QTest::mouseClick(panel.viewButton(ViewMode::Output), Qt::LeftButton);
+        QCOMPARE(view.count(), 1);
+        QTest::mouseClick(panel.compareCheck(), Qt::LeftButton);
+        QCOMPARE(compare.count(), 1);
+        QVERIFY(compare[0][0].toBool());
+        QCOMPARE(panel.backendCombo()->count(), 3);
+        QVERIFY(panel.backendCombo()->itemText(2).contains("not available"));
+        emit panel.backendCombo()->activated(1);
+        QCOMPARE(backend.count(), 1);
+        QCOMPARE(backend[0][0].toString(), QString("fpga-emu"));
+        // State in: nothing comes back out.
+        panel.setTaskMode(TaskMode::Both);
+        panel.setBackend("cpu");
+        panel.setCompare(false);
+        ViewSettings s;
+        s.alpha = 0.3f;
+        s.mode = ViewMode::Input;
+        panel.setViewSettings(s);
+        QCOMPARE(task.count(), 1);
+        QCOMPARE(compare.count(), 1);
+        QCOMPARE(alpha.count(), 0);
+        QCOMPARE(view.count(), 1);
+        QVERIFY(panel.taskButton(TaskMode::Both)->isChecked());
+        QVERIFY(!panel.compareCheck()->isChecked());
+        QCOMPARE(panel.backendCombo()->currentData().toString(), QString("cpu"));
+        QCOMPARE(panel.alphaSlider()->value(), 30);
+        QVERIFY(!panel.alphaSlider()->isEnabled());   // no opacity without the overlay
+        panel.addBackends({{"remote/cpu", true, {}}, {"cpu", true, {}}});
+        QCOMPARE(panel.compareCombo()->count(), 4);   // a name already listed is kept once
+
+        TransportBar bar;
+        QSignalSpy play(&bar, &TransportBar::playPauseClicked), record(&bar, &TransportBar::recordToggled),
+            seek(&bar, &TransportBar::seekRequested), speed(&bar, &TransportBar::speedChosen);
+        bar.show();
+        QTest::mouseClick(bar.playButton(), Qt::LeftButton);
+        QCOMPARE(play.count(), 1);
+        QTest::mouseClick(bar.recordButton(), Qt::LeftButton);
+        QCOMPARE(record.count(), 1);
+        QVERIFY(record[0][0].toBool());
+        bar.setRecording(false);
+        QCOMPARE(record.count(), 1);
+        bar.setPlaying(false);
+        QVERIFY(bar.playButton()->text().contains("Play"));
+        bar.setSource(true, 300);
+        bar.setPosition(41, 300);
+        QCOMPARE(bar.seekSlider()->value(), 41);
+        QCOMPARE(seek.count(), 0);   // the position shown is not a seek
+        bar.setSpeed(2.0);
+        QCOMPARE(bar.speedCombo()->currentData().toDouble(), 2.0);
+        QCOMPARE(speed.count(), 0);
+        emit bar.seekSlider()->sliderReleased();
+        QCOMPARE(seek.count(), 1);
+        QCOMPARE(seek[0][0].toInt(), 41);
+    }
+
     void initTestCase() {
         register_metatypes();
         QVERIFY(dir_.isValid());
@@ -185,11 +254,11 @@ private slots:
         QVERIFY(w.compareCard()->isVisible());
         QVERIFY(p.worker(1));
         QVERIFY(result_where(p, 1, [](const InferenceResult& r) { return r.backend == "fpga-emu"; }));
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }));
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }));
         QVERIFY(wait_for([&] { return side_by_side(p, 2); }));   // two 16:9 panels
         QVERIFY(wait_for([&] {
             w.refreshPanels();
-            return w.compareView()->rows()[0][2] != QStringLiteral("—") && p.compositor().latestCompare().valid;
+            return w.compareView()->rows()[0][2] != QStringLiteral("—") && p.compareStats().latest().valid;
         }));
         w.refreshPanels();
         const QStringList lines = w.compareView()->agreementLines();
@@ -205,8 +274,8 @@ private slots:
         QVERIFY(w.titleLabel()->text().contains("cpu vs fpga-emu"));
         // Both tasks in compare mode: depth agreement too.
         w.setTaskMode(TaskMode::Both);
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().passes == 2; }));
-        const CompareMetrics both = p.compositor().latestCompare();
+        QVERIFY(wait_for([&] { return p.compareStats().latest().passes == 2; }));
+        const CompareMetrics both = p.compareStats().latest();
         QVERIFY2(both.task[1] == p.model()->config().task_index("depth") && !both.segmentation[1], qPrintable(QString::number(both.task[1])));
         // Two instances of the CPU engine agree to float rounding, not bit for bit (see the report).
         QVERIFY2(both.depth_mrd[1] < 1e-4, qPrintable(QString::number(both.depth_mrd[1], 'g', 10)));
@@ -518,8 +587,9 @@ private slots:
         w.refreshPanels();
         QVERIFY2(w.compareView()->bottleneck().startsWith("fpga-emu is the bottleneck"), qPrintable(w.compareView()->bottleneck()));
         QVERIFY(p.compositor().latestPartnerAgeMs() > 0);
+        QVERIFY(p.compareStats().partnerAgeMs() > 0);   // what the compare view's summary uses
         QVERIFY(w.lastFrameIndex() > partner[0][0].value<ResultPtr>()->frame->index);   // the primary is ahead
-        QVERIFY(wait_for([&] { return p.compositor().latestCompare().valid; }, 5000));
+        QVERIFY(wait_for([&] { return p.compareStats().latest().valid; }, 5000));
     }
 
     // At 1280x720 in compare mode with both tasks (the widest table), no label of the performance
