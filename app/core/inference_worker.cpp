@@ -240,6 +240,13 @@ void InferenceWorker::start_probe(const std::string& name, const BackendOptions&
                                        return b.name == name && b.available;
                                    });
                 if (there) {
+                    // Answering Hello is not enough (a stalled board does): one frame must come back
+                    // within the deadline, on a connection of the probe's own.
+                    const ModelConfig& c = model_->config();
+                    auto backend = factory_(name, model_, options);
+                    backend->set_cancel_flag(&probe_stop_);
+                    NetworkOutput out;
+                    backend->infer(cv::Mat(c.image_h, c.image_w, CV_8UC3, cv::Scalar::all(0)), 0, out);
                     board_back_.store(true);
                     return;
                 }

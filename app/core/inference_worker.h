@@ -39,7 +39,8 @@ namespace edgemoe::app {
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const std::string& name, std::shared_ptr<const Model> model,
                                                               const BackendOptions& options)>;
-// edgemoe::create_backend.
+// edgemoe::create_backend. A factory may be called from the board probe's thread too (a remote
+// backend, while the worker runs frames on cpu).
 BackendFactory default_backend_factory();
 
 class InferenceWorker : public QObject {
