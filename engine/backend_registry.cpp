@@ -84,8 +84,9 @@ std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<c
     throw BackendError("unknown backend '" + std::string(name) + "' (this build has: " + known + ", remote)");
 }
 
-std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options) {
-    return remote::list_backends_of(std::move(model), options);
+std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options,
+                                              const std::atomic<bool>* cancel) {
+    return remote::list_backends_of(std::move(model), options, cancel);
 }
 
 }  // namespace edgemoe

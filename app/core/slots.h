@@ -70,6 +70,20 @@ public:
         return wait_take(out, [](bool) {});
     }
 
+    // wait_take() that gives up after `timeout`. 1: taken, 0: timed out, -1: the slot is closed.
+    template <class Rep, class Period, class F>
+    int wait_take_for(T& out, std::chrono::duration<Rep, Period> timeout, F&& on_take) {
+        std::unique_lock lock(mutex_);
+        if (!ready_.wait_for(lock, timeout, [&] { return full_ || closed_; })) return 0;
+        if (!full_) return -1;
+        out = std::move(value_);
+        value_ = T();
+        const bool held = held_;
+        full_ = held_ = false;
+        on_take(held);
+        return 1;
+    }
+
     // Closes the slot: pending and future put()s are discarded, waiters wake with false.
     void close() {
         [[maybe_unused]] T old;
@@ -96,6 +110,10 @@ public:
     bool full() const {
         std::lock_guard lock(mutex_);
         return full_;
+    }
+    bool closed() const {
+        std::lock_guard lock(mutex_);
+        return closed_;
     }
     uint64_t dropped() const {
         std::lock_guard lock(mutex_);

@@ -311,7 +311,16 @@ void MainWindow::wire_pipeline() {
             [this](int stream, const QString& requested, const QString& active, const QString& reason) {
                 if (stream == 0) panel_->setBackend(active);
                 else panel_->setCompareBackend(active);
-                if (!reason.isEmpty()) {
+                if (reason.startsWith("board disconnected")) {
+                    // A lost board: the worker goes back to it by itself, so the choice stays as it is.
+                    banner_->showMessage(MessageBanner::Level::Warning,
+                                         tr("%1. Running on %2 until the board is back (asked every 2 s).")
+                                             .arg(reason, active.isEmpty() ? tr("nothing") : active));
+                    if (stream == 0) panel_->setBackendNote(tr("%1 away: %2").arg(requested, reason));
+                } else if (!reason.isEmpty() && active == requested) {   // "board back: ..."
+                    banner_->showMessage(MessageBanner::Level::Info, reason);
+                    if (stream == 0) panel_->setBackendNote({});
+                } else if (!reason.isEmpty()) {
                     const QString text = tr("%1 could not start: %2. Running on %3 instead.")
                                              .arg(requested, reason, active.isEmpty() ? tr("nothing") : active);
                     banner_->showMessage(MessageBanner::Level::Warning, text);

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "args.h"
+#include "interrupt.h"
 #include "remote_args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/energy.h"
@@ -171,6 +172,7 @@ int run(int argc, char** argv) {
         for (size_t t = 0; t < cfg.tasks.size(); ++t) tasks.push_back(int(t));
     }
 
+    cli::install_interrupt_handler();
     const double peak = cli::measure_peak_gflops(opts.threads);
     const double gflop = 2 * (cfg.backbone_macs() + cfg.head_macs()) / 1e9;
     std::cout << "model     " << model_path << " (" << cfg.name << ", head channels " << cfg.head_channels << ")\n"
@@ -202,18 +204,27 @@ int run(int argc, char** argv) {
             entry.emu_gemm = backend.substr(at + 1);
         }
         FrameRunner runner(model, create_backend(backend.substr(0, at), model, entry));
+        runner.backend().set_cancel_flag(&cli::interrupted);   // Ctrl-C: the frame gives up, the run stops
         std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
         nlohmann::json& breport = report["backends"][backend];
         breport["description"] = runner.backend().description();
         medians.emplace_back();
         for (int t : tasks) {
-            for (long i = 0; i < warmup; ++i) runner.run(frame, t, result);
+            // A backend that does not poll the flag still stops between frames.
+            const auto stop_if_interrupted = [] {
+                if (cli::interrupted.load()) throw FrameCancelled("interrupted");
+            };
+            for (long i = 0; i < warmup; ++i) {
+                stop_if_interrupted();
+                runner.run(frame, t, result);
+            }
             MetricsLog log(cfg.name, cfg.trained, backend);
             const int stream = attribution.stream(backend, cfg.tasks[size_t(t)].name);
             // Heap allocations are counted over the per-frame path only (the frame and its energy
             // bookkeeping), not over this benchmark's own record keeping.
             long allocs = 0;
             for (long i = 0; i < frames; ++i) {
+                stop_if_interrupted();
                 const long before = cli::heap_allocations();
                 energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
                 runner.run(frame, t, result);
@@ -287,6 +298,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         return run(argc, argv);
+    } catch (const FrameCancelled&) {
+        std::cerr << "edgemoe-bench: interrupted (Ctrl-C)\n";
+        return 130;   // 128 + SIGINT, as a shell reports a program Ctrl-C ended
     } catch (const std::exception& e) {
         std::cerr << "edgemoe-bench: " << e.what() << "\n";
         return 1;

@@ -33,8 +33,9 @@ const char* kUsage = R"(usage: edgemoe-remote-bench [options]
   --token-file F   the server's token (for --remote on another machine)
 
 Phases: "in process" (the backend itself), "remote, 1 in flight" (each frame waits for its result, as
-the remote backend does) and "remote, 2 in flight" (the client keeps two frames out, as a live source
-does). Added latency = median remote latency - median in-process latency; transport = round trip minus
+the remote backend's infer() does), "remote, 2 in flight" (the client keeps two frames out, as a live
+source does) and "backend submit/collect" (the same through the remote backend's pipelined interface,
+as FrameRunner, edgemoe-run and the desktop program use it). Added latency = median remote latency - median in-process latency; transport = round trip minus
 the server's own time for the frame (independent of how long inference takes under load).
 )";
 
@@ -112,7 +113,8 @@ int bench(int argc, char** argv) {
     const bool identical = a.raw.size() == b.raw.size() &&
                            std::memcmp(a.raw.data(), b.raw.data(), a.raw.size() * sizeof(float)) == 0;
 
-    Phase in_process("in process"), remote1("remote, 1 in flight"), remote2("remote, 2 in flight");
+    Phase in_process("in process"), remote1("remote, 1 in flight"), remote2("remote, 2 in flight"),
+        backend2("backend submit/collect");
     for (int r = 0; r < rounds; ++r) {
         for (Phase* p : {&in_process, &remote1}) {
             const auto t0 = Clock::now();
@@ -147,6 +149,24 @@ int bench(int argc, char** argv) {
         }
         remote2.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
         remote2.frames += frames;
+
+        // The same through the Backend interface (what FrameRunner, edgemoe-run and the desktop
+        // program use): the remote backend's own window.
+        const auto t1 = Clock::now();
+        sent = got = 0;
+        const int window = remote_backend->max_in_flight();
+        while (got < frames) {
+            while (sent < frames && remote_backend->frames_in_flight() < window) {
+                sent_at[size_t(sent)] = Clock::now();
+                remote_backend->submit_frame(images[size_t(sent) % images.size()], 0);
+                ++sent;
+            }
+            remote_backend->collect_frame(b);
+            backend2.latency_ms.push_back(ms(Clock::now() - sent_at[size_t(got)]));
+            ++got;
+        }
+        backend2.seconds += std::chrono::duration<double>(Clock::now() - t1).count();
+        backend2.frames += frames;
     }
 
     const double base = median(in_process.latency_ms);
@@ -155,7 +175,7 @@ int bench(int argc, char** argv) {
                 server ? ("in this process on " + address).c_str() : address.c_str());
     std::printf("results bit-identical to in process: %s\n", identical ? "yes" : "NO");
     std::printf("%-22s %10s %12s %14s %12s\n", "phase", "frames/s", "vs in proc", "median ms", "added ms");
-    for (const Phase* p : {&in_process, &remote1, &remote2}) {
+    for (const Phase* p : {&in_process, &remote1, &remote2, &backend2}) {
         const double med = median(p->latency_ms);
         char added[32] = "-";
         if (p == &remote1) std::snprintf(added, sizeof added, "%.3f", med - base);

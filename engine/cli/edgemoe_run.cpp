@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "args.h"
+#include "interrupt.h"
 #include "remote_args.h"
 #include "edgemoe/backend.h"
 #include "edgemoe/colorize.h"
@@ -90,6 +91,8 @@ int run(int argc, char** argv) {
     cli::apply_remote_args(args, opts);
     const std::string backend_name = args.get("--backend", "cpu");
     FrameRunner runner(model, create_backend(backend_name, model, opts));
+    cli::install_interrupt_handler();
+    runner.backend().set_cancel_flag(&cli::interrupted);
     auto source = FrameSource::open(input);
 
     std::filesystem::create_directories(out_dir);
@@ -119,47 +122,89 @@ int run(int argc, char** argv) {
     const auto write_row = [&](const energy::FrameEnergy& e) { csv.write(e); };
 
     MetricsLog log(cfg.name, cfg.trained, backend_name);
-    FrameResult result;
+    // Passes (one per frame and task) in flight: one, or up to the backend's window for a backend
+    // that pipelines (a remote board), results in order. Each has its own result, reused.
+    struct Pass {
+        int64_t index = 0;
+        size_t ti = 0;
+        double capture_ms = 0;   // the frame's read, on its first pass
+        energy::FrameMark mark;
+        FrameResult result;
+    };
+    std::vector<Pass> passes(size_t(runner.max_in_flight()));
+    size_t head = 0, count = 0, next_task = tasks.size();
+    int64_t index = -1;
+    double capture_ms = 0;
+    bool end_of_input = false, interrupted = false;
     cv::Mat frame, picture;
-    for (int64_t index = 0; max_frames < 0 || index < max_frames; ++index) {
-        const auto capture_start = Clock::now();
-        if (!source->read(frame)) break;
-        const double capture_ms = std::chrono::duration<double, std::milli>(Clock::now() - capture_start).count();
-        for (size_t ti = 0; ti < tasks.size(); ++ti) {
-            const int t = tasks[ti];
-            energy::FrameMark mark{streams[ti], index, Clock::now()};
-            runner.run(frame, t, result);
-            mark.end = Clock::now();
-            result.times.capture = ti == 0 ? capture_ms : 0;
-            mark.ops = 2 * (cfg.backbone_macs() + cfg.head_macs());
-            const StageTimes& st = result.times;
-            mark.latency_ms = {st.capture, st.preprocess, st.backbone, st.head, st.postprocess, st.draw, st.total};
-            attribution.add_frame(mark);
-            attribution.poll(write_row);
-            const TaskInfo& task = cfg.tasks[size_t(t)];
-            if (task.kind == TaskKind::Segmentation)
-                colorize_classes(result.class_map_frame, task, picture);
-            else
-                colorize_depth(result.depth_frame, task, DepthColormap::Turbo, picture);
-            if (!cfg.trained) stamp_untrained(picture);
-            const std::string png = (out_dir / frame_name(index, task.name, ".png")).string();
-            if (!cv::imwrite(png, picture)) throw std::runtime_error(png + ": cannot write");
-            if (raw)
-                write_npy((out_dir / frame_name(index, task.name, ".npy")).string(), result.net.raw.data(),
-                          {result.net.channels, result.net.height, result.net.width});
-            log.add({index, task.name, result.times, count_expert_tokens(result.net, cfg.num_experts)});
+    const auto finish = [&](Pass& p) {
+        FrameResult& result = p.result;
+        const int t = tasks[p.ti];
+        p.mark.end = Clock::now();
+        result.times.capture = p.capture_ms;
+        p.mark.ops = 2 * (cfg.backbone_macs() + cfg.head_macs());
+        const StageTimes& st = result.times;
+        p.mark.latency_ms = {st.capture, st.preprocess, st.backbone, st.head, st.postprocess, st.draw, st.total};
+        attribution.add_frame(p.mark);
+        attribution.poll(write_row);
+        const TaskInfo& task = cfg.tasks[size_t(t)];
+        if (task.kind == TaskKind::Segmentation)
+            colorize_classes(result.class_map_frame, task, picture);
+        else
+            colorize_depth(result.depth_frame, task, DepthColormap::Turbo, picture);
+        if (!cfg.trained) stamp_untrained(picture);
+        const std::string png = (out_dir / frame_name(p.index, task.name, ".png")).string();
+        if (!cv::imwrite(png, picture)) throw std::runtime_error(png + ": cannot write");
+        if (raw)
+            write_npy((out_dir / frame_name(p.index, task.name, ".npy")).string(), result.net.raw.data(),
+                      {result.net.channels, result.net.height, result.net.width});
+        log.add({p.index, task.name, result.times, count_expert_tokens(result.net, cfg.num_experts)});
+        if (p.index % 10 == 0 && p.ti + 1 == tasks.size()) std::cerr << "frame " << p.index << "  " << result.times.total << " ms\n";
+    };
+    try {
+        for (;;) {
+            // Fill the window: the next task of this frame, or the next frame.
+            while (count < passes.size() && !cli::interrupted.load()) {
+                if (next_task == tasks.size()) {
+                    if (end_of_input || (max_frames >= 0 && index + 1 >= max_frames)) break;
+                    const auto capture_start = Clock::now();
+                    if (!source->read(frame)) {
+                        end_of_input = true;
+                        break;
+                    }
+                    capture_ms = std::chrono::duration<double, std::milli>(Clock::now() - capture_start).count();
+                    ++index;
+                    next_task = 0;
+                }
+                Pass& p = passes[(head + count) % passes.size()];
+                p.index = index;
+                p.ti = next_task;
+                p.mark = energy::FrameMark{streams[next_task], index, Clock::now()};
+                p.capture_ms = next_task == 0 ? capture_ms : 0;
+                if (!runner.submit(frame, tasks[next_task], p.result)) break;
+                ++count;
+                ++next_task;
+            }
+            if (cli::interrupted.load()) throw FrameCancelled("interrupted");
+            if (count == 0) break;
+            runner.collect();
+            finish(passes[head]);
+            head = (head + 1) % passes.size();
+            --count;
         }
-        if (index % 10 == 0)
-            std::cerr << "frame " << index << "  " << result.times.total << " ms\n";
+    } catch (const FrameCancelled&) {
+        interrupted = true;
+        runner.drop_in_flight();
+        std::cerr << "edgemoe-run: interrupted (Ctrl-C) after " << log.frames().size() << " outputs\n";
     }
     sampler.stop();
     attribution.flush(std::chrono::seconds(1), write_row);
-    if (log.frames().empty()) throw SourceError(source->describe() + ": delivered no frames");
+    if (log.frames().empty() && !interrupted) throw SourceError(source->describe() + ": delivered no frames");
     log.set_section("energy", energy::energy_json(attribution, found.unavailable));
     log.write_json((out_dir / "metrics.json").string());
     std::cerr << log.frames().size() << " outputs written to " << out_dir.string() << "; median total "
               << log.percentile(&StageTimes::total, 0.5) << " ms\n";
-    return 0;
+    return interrupted ? 130 : 0;   // 128 + SIGINT, as a shell reports a program Ctrl-C ended
 }
 
 }  // namespace

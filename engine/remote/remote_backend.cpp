@@ -28,9 +28,9 @@ ClientOptions client_options(std::string address, const BackendOptions& options)
     o.address = std::move(address);
     o.token = options.remote_token;
     o.frame_deadline = std::chrono::milliseconds(options.remote_deadline_ms);
-    // One frame at a time through the Backend interface (infer waits for its result); RemoteClient
-    // itself pipelines for callers that use it directly (edgemoe-remote-bench, "2 in flight").
-    o.max_in_flight = 1;
+    // Two frames out at once for callers that pipeline (Backend::submit/collect): the network's
+    // latency hides behind the board's inference. infer() uses one of them.
+    o.max_in_flight = 2;
     return o;
 }
 
@@ -54,20 +54,51 @@ public:
     }
 
     void infer(const cv::Mat& image, int task, NetworkOutput& out) override {
+        if (frames_in_flight() > 0) throw std::logic_error(name() + ": infer() while frames are in flight");
+        submit_frame(image, task);
+        collect_frame(out);
+    }
+
+    int max_in_flight() const override { return options_.max_in_flight; }
+    int frames_in_flight() const override { return client_ ? client_->in_flight() : 0; }
+    bool frame_ready() const override { return !client_ || client_->ready(); }
+
+    bool submit_frame(const cv::Mat& image, int task) override {
         if (!client_) reconnect();
+        client_->set_cancel_flag(cancel_flag());   // set on this backend after it was made
         try {
-            client_->submit(image, task);
-            client_->collect(out);
+            return client_->submit(image, task);
         } catch (const RemoteError& e) {
-            // Drop the broken connection; the next frame tries again (at most once a second).
-            client_.reset();
-            last_error_ = e.what();
-            last_attempt_ = Clock::now();
-            throw BackendError(last_error_);
+            lost(e);
         }
     }
 
+    void collect_frame(NetworkOutput& out) override {
+        if (!client_) throw std::logic_error(name() + ": collect() with no frame in flight");
+        client_->set_cancel_flag(cancel_flag());
+        try {
+            client_->collect(out);
+        } catch (const RemoteError& e) {
+            lost(e);
+        }
+        // FrameCancelled passes through: the client abandoned every frame in flight, and their
+        // results are read and thrown away as they come.
+    }
+
+    void drop_frames_in_flight() override {
+        if (client_) client_->abandon();
+    }
+
 private:
+    // Drops the broken connection (every frame in flight with it); the next frame tries again (at
+    // most once a second).
+    [[noreturn]] void lost(const RemoteError& e) {
+        client_.reset();
+        last_error_ = e.what();
+        last_attempt_ = Clock::now();
+        throw BackendError(last_error_);
+    }
+
     void reconnect() {
         if (Clock::now() - last_attempt_ < std::chrono::seconds(1))
             throw BackendError(last_error_ + " (reconnecting)");
@@ -96,10 +127,11 @@ std::unique_ptr<Backend> make_remote_backend(std::string_view name, std::shared_
     return std::make_unique<RemoteBackend>(std::move(model), client_options(full_address(name, options), options));
 }
 
-std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model> model, const BackendOptions& options) {
+std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model> model, const BackendOptions& options,
+                                         const std::atomic<bool>* cancel) {
     ServerInfo info;
     try {
-        info = hello(client_options(full_address("remote", options), options));
+        info = hello(client_options(full_address("remote", options), options), cancel);
     } catch (const RemoteError& e) {
         throw BackendError(std::string("remote: ") + e.what());
     }

@@ -14,6 +14,7 @@ namespace edgemoe::remote {
 std::string unavailable_reason();
 std::unique_ptr<Backend> make_remote_backend(std::string_view name, std::shared_ptr<const Model> model,
                                              const BackendOptions& options);
-std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model> model, const BackendOptions& options);
+std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model> model, const BackendOptions& options,
+                                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace edgemoe::remote

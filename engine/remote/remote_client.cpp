@@ -1,9 +1,11 @@
 #include "remote/remote_client.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <grpcpp/grpcpp.h>
 
+#include "edgemoe/backend.h"
 #include "remote/edgemoe_remote.grpc.pb.h"
 
 namespace edgemoe::remote {
@@ -29,7 +31,33 @@ std::string status_text(const grpc::Status& s) {
     return m;
 }
 
-ServerInfo call_hello(grpc::Channel& channel, const ClientOptions& options, const RemoteAddress& address) {
+// Hello, waiting for the answer in slices so that `cancel` can abandon the call (TryCancel) within
+// milliseconds: a background probe of an unreachable board must not hold up a program closing.
+grpc::Status hello_call(pb::EdgeMoe::Stub& stub, grpc::ClientContext& ctx, const pb::HelloRequest& req,
+                        pb::HelloReply& reply, const std::atomic<bool>* cancel) {
+    if (!cancel) return stub.Hello(&ctx, req, &reply);
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false, cancelled = false;
+    grpc::Status status;
+    stub.async()->Hello(&ctx, &req, &reply, [&](grpc::Status s) {
+        std::lock_guard l(m);
+        status = std::move(s);
+        done = true;
+        cv.notify_all();
+    });
+    std::unique_lock l(m);
+    while (!cv.wait_for(l, std::chrono::milliseconds(5), [&] { return done; }))
+        if (!cancelled && cancel->load()) {
+            cancelled = true;
+            ctx.TryCancel();   // the callback still runs (CANCELLED) before we return
+        }
+    if (cancelled) throw FrameCancelled("remote: Hello cancelled");
+    return status;
+}
+
+ServerInfo call_hello(grpc::Channel& channel, const ClientOptions& options, const RemoteAddress& address,
+                      const std::atomic<bool>* cancel = nullptr) {
     auto stub = pb::EdgeMoe::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + options.connect_timeout);
@@ -38,7 +66,7 @@ ServerInfo call_hello(grpc::Channel& channel, const ClientOptions& options, cons
     req.set_protocol_version(kProtocolVersion);
     req.set_client("edgemoe remote backend");
     ServerInfo info;
-    const grpc::Status s = stub->Hello(&ctx, req, &info.hello);
+    const grpc::Status s = hello_call(*stub, ctx, req, info.hello, cancel);
     const std::string where = "board " + address.target;
     if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED || s.error_code() == grpc::StatusCode::PERMISSION_DENIED)
         throw RemoteError(where + ": refused by the board: " + status_text(s));
@@ -57,10 +85,10 @@ ServerInfo call_hello(grpc::Channel& channel, const ClientOptions& options, cons
 
 }  // namespace
 
-ServerInfo hello(const ClientOptions& options) {
+ServerInfo hello(const ClientOptions& options, const std::atomic<bool>* cancel) {
     const RemoteAddress address = parse_address(options.address);
     auto channel = make_channel(address.target, 1 << 20);
-    return call_hello(*channel, options, address);
+    return call_hello(*channel, options, address, cancel);
 }
 
 RemoteClient::RemoteClient(std::shared_ptr<const Model> model, ClientOptions options)
@@ -104,7 +132,53 @@ bool RemoteClient::healthy() const {
 
 bool RemoteClient::ready() const {
     std::lock_guard lock(mutex_);
-    return ready_count_ > 0 || !failure_.empty();
+    // The abandoned frames are the oldest: their replies come first.
+    return ready_count_ > size_t(abandoned_) || !failure_.empty();
+}
+
+bool RemoteClient::wait_reply(std::unique_lock<std::mutex>& lock) {
+    const auto ready = [this] { return ready_count_ > 0 || !failure_.empty() || reader_done_; };
+    if (!cancel_) return arrived_.wait_for(lock, options_.frame_deadline, ready);
+    // Polled in slices: the flag has no way to wake us.
+    const auto deadline = std::chrono::steady_clock::now() + options_.frame_deadline;
+    while (!ready()) {
+        if (cancelled()) {
+            lock.unlock();
+            abandon();
+            lock.lock();
+            throw FrameCancelled("remote/" + info_.backend + ": frame cancelled");
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return false;
+        arrived_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(5)));
+    }
+    return true;
+}
+
+void RemoteClient::reap_abandoned(bool wait) {
+    while (abandoned_ > 0) {
+        std::unique_lock lock(mutex_);
+        if (ready_count_ == 0) {
+            if (!failure_.empty()) throw RemoteError(failure_);
+            if (!wait) return;
+            const bool got = wait_reply(lock);
+            if (ready_count_ == 0) {
+                lock.unlock();
+                if (!got)
+                    fail("board stalled: " + address_.target + ": no result for frame " + std::to_string(expect_sequence_) +
+                         " within " + std::to_string(options_.frame_deadline.count()) + " ms");
+                lock.lock();
+                throw RemoteError(failure_);
+            }
+        }
+        // Thrown away unread: the slot is free for the next reply.
+        ready_head_ = (ready_head_ + 1) % ready_.size();
+        --ready_count_;
+        lock.unlock();
+        ++expect_sequence_;
+        --in_flight_;
+        --abandoned_;
+    }
 }
 
 void RemoteClient::reader_loop() {
@@ -152,6 +226,10 @@ bool RemoteClient::submit(const cv::Mat& image, int task) {
         std::lock_guard lock(mutex_);
         if (!failure_.empty()) throw RemoteError(failure_);
     }
+    reap_abandoned(false);
+    // Abandoned frames alone fill the window: the server still works on them, and a new frame would
+    // wait behind them there anyway.
+    if (in_flight_ >= options_.max_in_flight && abandoned_ == in_flight_) reap_abandoned(true);
     if (in_flight_ >= options_.max_in_flight) return false;
     request_.set_sequence(next_sequence_);
     request_.set_task(uint32_t(task));
@@ -174,10 +252,10 @@ bool RemoteClient::submit(const cv::Mat& image, int task) {
 }
 
 void RemoteClient::collect(NetworkOutput& out, double* server_ms) {
-    if (in_flight_ == 0) throw std::logic_error("remote: collect() with no frame in flight");
+    if (in_flight() == 0) throw std::logic_error("remote: collect() with no frame in flight");
+    reap_abandoned(true);
     std::unique_lock lock(mutex_);
-    const bool got = arrived_.wait_for(lock, options_.frame_deadline,
-                                       [this] { return ready_count_ > 0 || !failure_.empty() || reader_done_; });
+    const bool got = wait_reply(lock);
     if (ready_count_ == 0) {
         lock.unlock();
         if (!got)

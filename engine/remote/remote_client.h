@@ -7,6 +7,7 @@
 // Failures throw RemoteError with a message for people: "board disconnected: ..." when the stream
 // breaks, "board stalled: ..." when a frame's result misses its deadline, "refused by the board: ..."
 // for a wrong token, and a model mismatch naming both models.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -49,8 +50,9 @@ struct ServerInfo {
     std::string backend;        // the backend this client's frames use
 };
 
-// Calls Hello (with the token) and checks the protocol version; no model check.
-ServerInfo hello(const ClientOptions& options);
+// Calls Hello (with the token) and checks the protocol version; no model check. `cancel` (optional):
+// once it reads true the call is abandoned within a few milliseconds and FrameCancelled is thrown.
+ServerInfo hello(const ClientOptions& options, const std::atomic<bool>* cancel = nullptr);
 
 class RemoteClient {
 public:
@@ -65,17 +67,35 @@ public:
     // False once the stream has failed; every later call throws the failure.
     bool healthy() const;
 
-    // image: CV_8UC3 at the model's input size. False (nothing sent) when max_in_flight frames are out.
+    // Waits (in collect, and in submit when abandoned frames fill the window) give up within a few
+    // milliseconds once `flag` reads true: they throw edgemoe::FrameCancelled and abandon every frame
+    // in flight. Set before the first frame; nullptr (the default): waits run to the deadline.
+    void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
+
+    // image: CV_8UC3 at the model's input size. False (nothing sent) when max_in_flight frames are out
+    // (abandoned frames whose results have not come yet count: the server still works on them; when
+    // they alone fill the window, submit waits for them, up to the frame deadline).
     bool submit(const cv::Mat& image, int task);
-    int in_flight() const { return in_flight_; }
+    // Frames whose results the caller will collect (abandoned ones not counted).
+    int in_flight() const { return in_flight_ - abandoned_; }
     // True when the oldest frame's result has arrived (collect will not wait), or the stream failed.
     bool ready() const;
     // The oldest frame's result, waiting up to the frame deadline. out.energy gets the server's latest
     // per-frame energy; `server_ms` (optional) the server's own time for the frame.
     void collect(NetworkOutput& out, double* server_ms = nullptr);
+    // Every frame in flight is given up: its result, when it comes, is read and thrown away (the stream
+    // stays open; results keep frame order).
+    void abandon() { abandoned_ = in_flight_; }
 
 private:
     void reader_loop();
+    // Waits until a reply is ready (true), the stream failed, or the deadline passed (false); throws
+    // FrameCancelled (after abandon()) when the cancel flag is set.
+    bool wait_reply(std::unique_lock<std::mutex>& lock);
+    // Reads and throws away the results of abandoned frames: those already there, or (wait) up to
+    // the deadline each until none is left.
+    void reap_abandoned(bool wait);
+    bool cancelled() const { return cancel_ && cancel_->load(std::memory_order_relaxed); }
     [[noreturn]] void fail(const std::string& why);
     void close_stream();
 
@@ -90,7 +110,9 @@ private:
 
     pb::FrameRequest request_;          // reused for every frame
     uint64_t next_sequence_ = 0, expect_sequence_ = 0;
-    int in_flight_ = 0;                 // the caller's thread only
+    int in_flight_ = 0;                 // the caller's thread only, abandoned frames included
+    int abandoned_ = 0;                 // the oldest of them, whose results are thrown away
+    const std::atomic<bool>* cancel_ = nullptr;
 
     mutable std::mutex mutex_;          // guards everything below
     std::condition_variable arrived_;

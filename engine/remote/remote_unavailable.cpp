@@ -10,7 +10,7 @@ std::unique_ptr<Backend> make_remote_backend(std::string_view name, std::shared_
     throw BackendError(std::string(name) + ": not available: " + unavailable_reason());
 }
 
-std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model>, const BackendOptions&) {
+std::vector<BackendInfo> list_backends_of(std::shared_ptr<const Model>, const BackendOptions&, const std::atomic<bool>*) {
     throw BackendError("remote: not available: " + unavailable_reason());
 }
 

@@ -4,7 +4,12 @@
 // and several clients on one board.
 #include <QtTest>
 
+#include <csignal>
 #include <future>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -13,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "edgemoe/backend.h"
+#include "edgemoe/frame_runner.h"
 #include "edgemoe/model.h"
 #include "remote/edgemoe_remote.grpc.pb.h"
 #include "remote/remote_client.h"
@@ -417,6 +423,149 @@ private slots:
             hooks.hold = false;
         }
         hooks.cv.notify_all();
+        server.stop();
+    }
+
+    void pipelinedBackendKeepsTwoInFlightInOrder() {
+        test::HookedBackend::Hooks hooks;
+        hooks.delay = 10ms;
+        remote::ServeOptions o = test::loopback_options();
+        o.factory = test::hooked_factory(hooks);
+        remote::Server server(tiny(), o);
+        auto backend = create_backend("remote/cpu", tiny(), remote_options(server));
+        BackendOptions lo;
+        lo.threads = 1;
+        auto local = create_backend("cpu", tiny(), lo);
+        QCOMPARE(backend->max_in_flight(), 2);
+        // Through FrameRunner, as the desktop program and edgemoe-run drive it: 2 out, in order, exact.
+        FrameRunner runner(tiny(), std::move(backend));
+        QCOMPARE(runner.max_in_flight(), 2);
+        std::vector<cv::Mat> images;
+        for (int i = 0; i < 6; ++i) images.push_back(filled(uint8_t(20 + 30 * i)));
+        FrameResult results[2], expect;
+        int sent = 0, got = 0, most = 0;
+        while (got < int(images.size())) {
+            while (sent < int(images.size()) && runner.submit(images[size_t(sent)], sent % 2, results[sent % 2])) ++sent;
+            most = std::max(most, runner.in_flight());
+            FrameResult& r = runner.collect();
+            QCOMPARE(&r, &results[got % 2]);   // the oldest first
+            QCOMPARE(r.task, got % 2);
+            local->infer(images[size_t(got)], got % 2, expect.net);
+            QVERIFY2(same_output(expect.net, r.net), qPrintable(QString("frame %1").arg(got)));
+            ++got;
+        }
+        QCOMPARE(most, 2);
+        server.stop();
+    }
+
+    void cancelStopsWaitingAndTheLateResultIsDiscarded() {
+        test::HookedBackend::Hooks hooks;
+        remote::ServeOptions o = test::loopback_options();
+        o.factory = test::hooked_factory(hooks);
+        remote::Server server(tiny(), o);
+        auto backend = create_backend("remote", tiny(), remote_options(server));
+        std::atomic<bool> cancel{false};
+        backend->set_cancel_flag(&cancel);
+        NetworkOutput out, expect;
+        backend->infer(tiny_image(), 0, out);
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = true;
+        }
+        QVERIFY(backend->submit_frame(filled(10), 0));
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(50ms);
+            cancel = true;
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        QVERIFY_THROWS_EXCEPTION(FrameCancelled, backend->collect_frame(out));
+        const double waited = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        canceller.join();
+        qInfo("collect_frame gave up %.1f ms after the frame was sent (cancelled at 50 ms)", waited);
+        QVERIFY2(waited < 150, qPrintable(QString::number(waited)));
+        QCOMPARE(backend->frames_in_flight(), 0);
+        cancel = false;
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = false;
+        }
+        hooks.cv.notify_all();
+        // The next frame gets its own result (depth, one channel), not the abandoned one's (semseg).
+        BackendOptions lo;
+        lo.threads = 1;
+        create_backend("cpu", tiny(), lo)->infer(filled(200), 1, expect);
+        backend->infer(filled(200), 1, out);
+        QCOMPARE(out.channels, 1);
+        QVERIFY(same_output(expect, out));
+        server.stop();
+    }
+
+    void probeOfASilentBoardIsCancelled() {
+        // A port that accepts connections and never answers (a hung board): Hello would wait for its
+        // whole deadline; the cancel flag ends it within milliseconds.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QVERIFY(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        QVERIFY(::listen(fd, 4) == 0);
+        socklen_t len = sizeof a;
+        QVERIFY(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        BackendOptions b;
+        b.remote = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+        std::atomic<bool> cancel{false};
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(100ms);
+            cancel = true;
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        QVERIFY_THROWS_EXCEPTION(FrameCancelled, list_remote_backends(tiny(), b, &cancel));
+        const auto waited = std::chrono::steady_clock::now() - t0;
+        canceller.join();
+        ::close(fd);
+        QVERIFY(waited >= 100ms && waited < 300ms);
+    }
+
+    void edgemoeRunStopsOnCtrlC() {
+        test::HookedBackend::Hooks hooks;
+        remote::ServeOptions o = test::loopback_options();
+        o.factory = test::hooked_factory(hooks);
+        remote::Server server(tiny(), o);
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = true;   // the board computes "forever": only Ctrl-C ends the run
+        }
+        QTemporaryDir dir;
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QString(EDGEMOE_BINARY_DIR) + "/engine/cli/edgemoe-run",
+                {"--model", QString::fromStdString(fixture("tiny.safetensors")), "--backend", "remote", "--remote",
+                 QString::fromStdString(test::address_of(server)), "--input", QString(EDGEMOE_SOURCE_DIR) + "/tests/fixtures/test_scenes",
+                 "--idle-seconds", "0", "--out", dir.filePath("out")});
+        QVERIFY(p.waitForStarted(5000));
+        bool sent = false;
+        for (int i = 0; i < 1000 && !sent; ++i) {
+            std::this_thread::sleep_for(10ms);
+            std::lock_guard l(hooks.mutex);
+            sent = !hooks.first_bytes.empty();
+        }
+        QVERIFY(sent);
+        const auto t0 = std::chrono::steady_clock::now();
+        ::kill(pid_t(p.processId()), SIGINT);
+        const bool finished = p.waitForFinished(3000);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        {
+            std::lock_guard l(hooks.mutex);
+            hooks.hold = false;
+        }
+        hooks.cv.notify_all();
+        if (!finished) p.kill(), p.waitForFinished();
+        const QString out = QString::fromUtf8(p.readAll());
+        QVERIFY2(finished, qPrintable(out));
+        qInfo("edgemoe-run ended %.0f ms after Ctrl-C", ms);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(out.contains("interrupted"), qPrintable(out));
         server.stop();
     }
 

@@ -64,7 +64,37 @@ public:
     // backend, and clears it before the next frame. nullptr (the default): frames are never cancelled.
     void set_cancel_flag(const std::atomic<bool>* flag) { cancel_flag_ = flag; }
 
+    // Pipelined use, for a backend whose frames can overlap (a remote board: the network's latency
+    // hides behind the board's work). submit_frame() hands a frame over without waiting for its
+    // result; collect_frame() waits for the oldest submitted frame's result. Results come in submit
+    // order, up to max_in_flight() frames at once. The defaults keep one frame: submit_frame() holds the
+    // image (its header: the pixels must stay unchanged until collect_frame() returns) and
+    // collect_frame() runs infer(), so any backend can be driven this way and gains nothing from it.
+    // Do not mix with infer() while frames are in flight. No allocation per frame. When
+    // collect_frame() throws (FrameCancelled, a lost link), every frame in flight is dropped:
+    // frames_in_flight() is 0 afterwards. (The XRT backend's own submit/collect are not these.)
+    virtual int max_in_flight() const { return 1; }
+    // False (nothing done) when max_in_flight() frames are already out.
+    virtual bool submit_frame(const cv::Mat& image, int task) {
+        if (held_) return false;
+        held_image_ = image;
+        held_task_ = task;
+        held_ = true;
+        return true;
+    }
+    virtual void collect_frame(NetworkOutput& out) {
+        if (!held_) throw std::logic_error(name() + ": collect_frame() with no frame in flight");
+        held_ = false;
+        infer(held_image_, held_task_, out);
+    }
+    virtual int frames_in_flight() const { return held_ ? 1 : 0; }
+    // True when collect_frame() would not wait for another machine (the default computes there and then).
+    virtual bool frame_ready() const { return true; }
+    // Drops every frame in flight; their results, should they still come, are discarded.
+    virtual void drop_frames_in_flight() { held_ = false; }
+
 protected:
+    const std::atomic<bool>* cancel_flag() const { return cancel_flag_; }
     bool cancel_requested() const { return cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed); }
     // Throws FrameCancelled naming the backend when the flag is set; cheap enough to call per work item.
     void throw_if_cancelled() const {
@@ -73,6 +103,9 @@ protected:
 
 private:
     const std::atomic<bool>* cancel_flag_ = nullptr;
+    cv::Mat held_image_;   // the default one-frame window
+    int held_task_ = -1;
+    bool held_ = false;
 };
 
 struct BackendInfo {
@@ -106,8 +139,10 @@ std::vector<BackendInfo> list_backends();
 
 // The backends an edgemoe-serve at options.remote offers, named "remote/<its backend>" for
 // create_backend. Throws BackendError saying why the server cannot be used (unreachable, refused,
-// another model than `model`).
-std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options);
+// another model than `model`). `cancel` (optional): once it reads true the call gives up within a few
+// milliseconds and throws FrameCancelled (a background probe that must not hold up a program closing).
+std::vector<BackendInfo> list_remote_backends(std::shared_ptr<const Model> model, const BackendOptions& options,
+                                              const std::atomic<bool>* cancel = nullptr);
 
 // Creates a backend by name. Throws BackendError naming the backend and the reason.
 std::unique_ptr<Backend> create_backend(std::string_view name, std::shared_ptr<const Model> model,
