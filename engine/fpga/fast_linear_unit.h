@@ -20,6 +20,7 @@
 #include "fpga/fast_attention.h"
 #include "fpga/panel_gemm.h"
 #include "linear_unit.h"
+#include "moe.h"
 #include "work_arena.h"
 
 namespace edgemoe::fpga {
@@ -58,6 +59,73 @@ public:
     template <class S>
     void attention(const int32_t* qkv, int32_t* scores, int32_t* stats, int32_t* out) {
         fast_attention<S>([this](int n, auto&& f) { for_each(n, f); }, qkv, scores, stats, out);
+    }
+
+    // A MoE layer's active experts (hls/src/moe.h asks for this in place of its own loop): each expert
+    // is one work item (FC1 + GELU into its thread's hidden rows, FC2 into its own rows of a buffer of
+    // raw accumulators), then one pass adds the results into x through the kernel's own sink in the
+    // kernel's order (expert by expert, row by row), so every bit is the kernel's. One join per layer
+    // instead of two per expert: on a busy machine every join may wait for a descheduled thread.
+    template <class S>
+    void experts(const int32_t* ln, const int16_t* w1, const int16_t* b1, const int16_t* w2, const int16_t* b2,
+                 const int32_t* queue, const int32_t* qscore, const int* count, int32_t* x) {
+        using namespace edgemoe_hls;
+        using M = MoeLayers<S>;
+        using Fc1 = typename M::Fc1;
+        using Fc2 = typename M::Fc2;
+        using Acc = typename Fc2::acc_type;
+        constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK, HE16 = ceil16(S::HE), OUT16 = Fc2::OUT16;
+        workers_.throw_if_cancelled();
+        int active[E], first[E];
+        int n_active = 0, total = 0;
+        for (int e = 0; e < E; ++e) {
+            first[e] = total;
+            total += count[e];
+            if (count[e] > 0) active[n_active++] = e;
+        }
+        // Weights looked up here, on this thread (the cache is a map); every expert was converted
+        // before the first frame (prepare()), so this allocates nothing.
+        const Weights* wf1[E];
+        const Weights* wf2[E];
+        for (int i = 0; i < n_active; ++i) {
+            wf1[i] = &weights<Fc1>(M::fc1(w1, b1, active[i]));
+            wf2[i] = &weights<Fc2>(M::fc2(w2, b2, active[i]));
+        }
+        // Buffers for the most rows a layer can route (N * TOPK), sized once per thread count.
+        const size_t max_rows = size_t(N) * K, slots = scratch_.size();
+        if (moe_hidden_.size() < slots * max_rows * HE16) moe_hidden_.resize(slots * max_rows * HE16);
+        if (moe_out_.size() < max_rows * OUT16) moe_out_.resize(max_rows * OUT16);
+        reserve_rows(std::max(Fc1::IN16, Fc2::IN16), std::max(Fc1::OUT16, Fc2::OUT16));
+        rows_ += 2L * total;
+
+        for (Scratch& s : scratch_) s.slow = 0;
+        workers_.for_each(n_active, [&](int i) {
+            const int e = active[i], rows = count[e];
+            const size_t slot = size_t(WorkArena::slot());
+            Scratch& s = scratch_[slot];
+            int32_t* hidden = moe_hidden_.data() + slot * max_rows * HE16;
+            const int32_t* ids = queue + size_t(e) * N * K;
+            RowSource<D> in{ln, D, ids};
+            WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
+            for (int r0 = 0; r0 < rows; r0 += kChunk)
+                chunk_rows<Fc1>(*wf1[i], in, to_hidden, r0, std::min(kChunk, rows - r0), s);
+            RowSource<S::HE> from_hidden{hidden, HE16};
+            RawSink to_out{moe_out_.data() + size_t(first[e]) * OUT16, OUT16};
+            for (int r0 = 0; r0 < rows; r0 += kChunk)
+                chunk_rows<Fc2>(*wf2[i], from_hidden, to_out, r0, std::min(kChunk, rows - r0), s);
+        });
+        for (const Scratch& s : scratch_) slow_rows_ += s.slow;
+
+        for (int i = 0; i < n_active; ++i) {
+            const int e = active[i];
+            const ScatterScoreSink<D> to_x{x, D, queue + size_t(e) * N * K, qscore + size_t(e) * N * K};
+            for (int r = 0; r < count[e]; ++r) {
+                const int64_t* raw = moe_out_.data() + size_t(first[e] + r) * OUT16;
+                Acc acc[OUT16];
+                for (int o = 0; o < OUT16; ++o) acc[o] = Acc::from_raw(typename Acc::raw_type(raw[o]));
+                to_x.store(r, acc);
+            }
+        }
     }
 
     // Rows that had to take the exact integer path (the 2^53 bound failed), and all rows, since
@@ -138,27 +206,45 @@ private:
     // spread over the threads.
     template <class L, class Src, class Sink>
     void run_many_rows(const Weights& w, int rows, Src& src, Sink& sink) {
-        constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
         const int chunks = (rows + kChunk - 1) / kChunk;
-        // Every slot sized here, on this thread, for the widest layer so far: which thread runs which
-        // chunk changes from frame to frame, and no slot may allocate in a later frame.
-        if (IN16 > max_in16_ || OUT16 > max_out16_) {
-            max_in16_ = std::max(max_in16_, IN16);
-            max_out16_ = std::max(max_out16_, OUT16);
-            for (Scratch& s : scratch_) s.reserve(max_in16_, max_out16_);
-        }
+        reserve_rows(L::IN16, L::OUT16);
         for (Scratch& s : scratch_) s.slow = 0;
         workers_.for_each(chunks, [&](int ch) {
-            Scratch& s = scratch_[size_t(WorkArena::slot())];
-            const int r0 = ch * kChunk, n = std::min(kChunk, rows - r0);
-            for (int i = 0; i < n; ++i) s.exact[size_t(i)] = load_row<L>(w, src, r0 + i, s.a.data() + size_t(i) * IN16);
-            w.values.multiply(s.a.data(), IN16, n, 0, OUT16 / 16, s.c.data(), OUT16);
-            for (int i = 0; i < n; ++i)
-                store_row<L>(w, sink, r0 + i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
-                             s.exact[size_t(i)], s.slow);
+            const int r0 = ch * kChunk;
+            chunk_rows<L>(w, src, sink, r0, std::min(kChunk, rows - r0), scratch_[size_t(WorkArena::slot())]);
         });
         for (const Scratch& s : scratch_) slow_rows_ += s.slow;
     }
+
+    // Rows r0..r0+n (n <= kChunk) of a layer on the calling thread: one GEMM, then the sink.
+    template <class L, class Src, class Sink>
+    static void chunk_rows(const Weights& w, Src& src, Sink& sink, int r0, int n, Scratch& s) {
+        constexpr int IN16 = L::IN16, OUT16 = L::OUT16;
+        for (int i = 0; i < n; ++i) s.exact[size_t(i)] = load_row<L>(w, src, r0 + i, s.a.data() + size_t(i) * IN16);
+        w.values.multiply(s.a.data(), IN16, n, 0, OUT16 / 16, s.c.data(), OUT16);
+        for (int i = 0; i < n; ++i)
+            store_row<L>(w, sink, r0 + i, s.a.data() + size_t(i) * IN16, s.c.data() + size_t(i) * OUT16,
+                         s.exact[size_t(i)], s.slow);
+    }
+
+    // Every per-thread slot sized here, on the frame's thread, for the widest layer so far: which
+    // thread runs which item changes from frame to frame, and no slot may allocate in a later frame.
+    void reserve_rows(int in16, int out16) {
+        if (in16 <= max_in16_ && out16 <= max_out16_) return;
+        max_in16_ = std::max(max_in16_, in16);
+        max_out16_ = std::max(max_out16_, out16);
+        for (Scratch& s : scratch_) s.reserve(max_in16_, max_out16_);
+    }
+
+    // A sink that keeps a row's raw accumulators (experts(): added into x later, in the kernel's order).
+    struct RawSink {
+        int64_t* out;
+        int stride;
+        template <class Acc, int N>
+        void store(int r, const Acc (&acc)[N]) const {
+            for (int o = 0; o < N; ++o) out[size_t(r) * stride + o] = int64_t(acc[o].raw());
+        }
+    };
 
     // Few rows (an expert's queue holds ~N*TOPK/E tokens): a row split would leave threads idle, so
     // the output columns are split instead; rows are loaded once and the sink runs after the GEMMs.
@@ -214,6 +300,8 @@ private:
     const PanelGemmKernel& kernel_;
     std::vector<Scratch> scratch_;   // one per thread of the arena (row split)
     int max_in16_ = 0, max_out16_ = 0;   // the widest layer the row split has run
+    std::vector<int32_t> moe_hidden_;    // experts(): hidden rows, one block per thread
+    std::vector<int64_t> moe_out_;       // experts(): FC2's raw accumulators, every routed row
     Scratch few_;                    // the column split's rows, shared by the threads
     std::map<const int16_t*, std::unique_ptr<Weights>> cache_;
     long slow_rows_ = 0;

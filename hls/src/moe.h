@@ -55,6 +55,48 @@ struct MoeLayers {
     }
 };
 
+namespace detail {
+// Step 3 of moe_layer below, as the hardware runs it: active experts only, each fetched once.
+template <class S, class LU>
+void experts_layer(LU& lu, const int32_t* ln, const int16_t* w1, const int16_t* b1, const int16_t* w2,
+                   const int16_t* b2, const int32_t* queue, const int32_t* qscore, const int* count,
+                   int32_t* hidden, int32_t* x) {
+    constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK;
+    constexpr int HE16 = ceil16(S::HE);
+    using M = MoeLayers<S>;
+experts:
+    for (int e = 0; e < E; ++e) {
+        if (count[e] == 0) continue;   // no fetch, no compute
+        const int32_t* ids = queue + size_t(e) * N * K;
+        RowSource<D> in{ln, D, ids};
+        WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
+        lu.run(M::fc1(w1, b1, e), count[e], in, to_hidden);
+        RowSource<S::HE> from_hidden{hidden, HE16};
+        ScatterScoreSink<D> to_x{x, D, ids, qscore + size_t(e) * N * K};
+        lu.run(M::fc2(w2, b2, e), count[e], from_hidden, to_x);
+    }
+}
+
+// The emulator's fast unit brings its own `experts<S>` member (engine/fpga/fast_linear_unit.h): the
+// same layers and sinks with the experts as parallel work items, and the scatter into x in this
+// loop's order, so every bit is the same (tests/fpga/test_fpga_emu.cpp). Chosen at compile time as
+// attention's; for synthesis this is a plain call of experts_layer.
+template <class S, class U>
+auto experts_impl(U& u, const int32_t* ln, const int16_t* w1, const int16_t* b1, const int16_t* w2,
+                  const int16_t* b2, const int32_t* queue, const int32_t* qscore, const int* count,
+                  int32_t* hidden, int32_t* x, int)
+    -> decltype(u.template experts<S>(ln, w1, b1, w2, b2, queue, qscore, count, x), void()) {
+    (void)hidden;
+    u.template experts<S>(ln, w1, b1, w2, b2, queue, qscore, count, x);
+}
+template <class S, class U>
+void experts_impl(U& u, const int32_t* ln, const int16_t* w1, const int16_t* b1, const int16_t* w2,
+                  const int16_t* b2, const int32_t* queue, const int32_t* qscore, const int* count,
+                  int32_t* hidden, int32_t* x, long) {
+    experts_layer<S>(u, ln, w1, b1, w2, b2, queue, qscore, count, hidden, x);
+}
+}  // namespace detail
+
 // ln: norm2(x) rows [N][D]; logits: scratch [N][E16]; queue/qscore: scratch [E][N*TOPK];
 // hidden: scratch [N*TOPK][HE16]; routing: out [N][TOPK][2] (expert, prob_t raw); x: updated in place.
 template <class S, class LU>
@@ -62,7 +104,7 @@ void moe_layer(LU& lu, const int32_t* ln, const int16_t* gate_w, const int16_t* 
                const int16_t* b2, int32_t* logits, int32_t* queue, int32_t* qscore, int32_t* hidden,
                int32_t* routing, int32_t* x) {
     constexpr int N = S::N, D = S::D, E = S::E, K = S::TOPK;
-    constexpr int E16 = ceil16(E), HE16 = ceil16(S::HE);
+    constexpr int E16 = ceil16(E);
 
     using M = MoeLayers<S>;
     // 1. Gate logits on the linear unit.
@@ -94,17 +136,7 @@ route:
     }
 
     // 3. Active experts only, each fetched once.
-experts:
-    for (int e = 0; e < E; ++e) {
-        if (count[e] == 0) continue;   // no fetch, no compute
-        const int32_t* ids = queue + size_t(e) * N * K;
-        RowSource<D> in{ln, D, ids};
-        WriteSink<S::HE, Epilogue::Gelu> to_hidden{hidden, HE16};
-        lu.run(M::fc1(w1, b1, e), count[e], in, to_hidden);
-        RowSource<S::HE> from_hidden{hidden, HE16};
-        ScatterScoreSink<D> to_x{x, D, ids, qscore + size_t(e) * N * K};
-        lu.run(M::fc2(w2, b2, e), count[e], from_hidden, to_x);
-    }
+    detail::experts_impl<S>(lu, ln, w1, b1, w2, b2, queue, qscore, count, hidden, x, 0);
 }
 
 }  // namespace edgemoe_hls
