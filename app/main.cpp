@@ -1,7 +1,9 @@
 // edgemoe-live: the desktop program. Parses the command line, restores the settings, builds the
 // pipeline and the window, and runs. See README.md ("edgemoe-live") for the options and keys.
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include <QApplication>
 #include <QSettings>
@@ -82,7 +84,30 @@ int main(int argc, char** argv) {
     std::unique_ptr<SoakMonitor> soak;
     if (options.soak_seconds > 0) {
         soak = std::make_unique<SoakMonitor>(pipeline, options.soak_seconds, std::min(10.0, options.soak_seconds));
+        SoakPlan plan;
+        plan.task_every_s = options.soak_task_every;
+        plan.record_on_s = options.soak_record_on;
+        plan.record_every_s = options.soak_record_every;
+        plan.warmup_s = options.soak_warmup;
+        plan.max_rss_growth_mib = options.soak_max_rss_growth;
+        plan.check_fds = options.soak_check_fds;
+        plan.delete_recordings = !options.soak_keep_recordings;
+        soak->setPlan(plan);
+        // The plan's actions go through the window, as a user's would.
+        QObject::connect(soak.get(), &SoakMonitor::switchTaskRequested, &window, &MainWindow::cycleTask);
+        QObject::connect(soak.get(), &SoakMonitor::recordingRequested, &window, [&window](bool on) {
+            if (on) window.startRecording();
+            else window.stopRecording();
+        });
         QObject::connect(soak.get(), &SoakMonitor::finished, &window, [&window](int code) {
+            // Bounded: should closing hang (a frame in flight that never returns), the process ends
+            // anyway a minute later, with a message and exit code 3.
+            std::thread([] {
+                std::this_thread::sleep_for(std::chrono::seconds(60));
+                std::fputs("edgemoe-live: soak: the program did not quit within 60 s of the end; exiting\n", stderr);
+                std::fflush(stdout);
+                _exit(3);
+            }).detach();
             window.close();
             QApplication::exit(code);
         });

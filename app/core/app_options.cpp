@@ -34,12 +34,23 @@ ParseOutcome parse_options(const QStringList& args, AppOptions& out, QString& te
     const QCommandLineOption no_settings("no-settings", "Neither read nor save settings.");
     const QCommandLineOption list("list-backends", "Print the backends of this build and exit.");
     const QCommandLineOption soak("soak", "Benchmark: run SECONDS, print memory and UI-thread time, exit.", "SECONDS");
+    const QCommandLineOption soak_task("soak-task-every", "Soak: switch the task every SECONDS.", "SECONDS");
+    const QCommandLineOption soak_record("soak-record",
+                                         "Soak: record ON seconds of every EVERY seconds (the first at EVERY/4), "
+                                         "each recording removed once written unless --soak-keep-recordings.",
+                                         "ON/EVERY");
+    const QCommandLineOption soak_warmup("soak-warmup", "Soak: seconds before the memory and file-handle baseline (default 10).",
+                                         "SECONDS");
+    const QCommandLineOption soak_growth("soak-max-rss-growth", "Soak: exit 1 when RSS grows more than MIB after warm-up.", "MIB");
+    const QCommandLineOption soak_fds("soak-check-fds", "Soak: exit 1 when the open file handles grow after warm-up.");
+    const QCommandLineOption soak_keep("soak-keep-recordings", "Soak: keep the recordings it makes.");
     const QCommandLineOption grab("grab", "Save a picture of the window to FILE after --grab-after frames, exit.", "FILE");
     const QCommandLineOption grab_after("grab-after", "Frames to show before --grab (default 30).", "N");
     const QCommandLineOption window_size("window-size", "Initial window size, e.g. 1920x1080.", "WxH");
     p.addPositionalArgument("source", "The input, as for --source (optional).", "[SPEC]");
     for (const auto* o : {&source, &model, &task, &backend, &xclbin, &device, &compare, &view, &colormap, &threads, &fullscreen,
-                          &paused, &out_dir, &settings_file, &no_settings, &list, &soak, &grab, &grab_after, &window_size})
+                          &paused, &out_dir, &settings_file, &no_settings, &list, &soak, &soak_task, &soak_record, &soak_warmup, &soak_growth, &soak_fds, &soak_keep,
+                          &grab, &grab_after, &window_size})
         p.addOption(*o);
     if (!p.parse(args)) {
         text = p.errorText();
@@ -90,6 +101,32 @@ ParseOutcome parse_options(const QStringList& args, AppOptions& out, QString& te
             return ParseOutcome::Error;
         }
     }
+    // The soak's plan: positive numbers of seconds (or MiB), each named in its error.
+    auto seconds = [&](const QCommandLineOption& o, double& v, bool zero_ok) {
+        if (!p.isSet(o)) return true;
+        v = p.value(o).toDouble(&ok);
+        if (ok && (v > 0 || (zero_ok && v == 0))) return true;
+        text = QStringLiteral("--%1 needs a %2 number, not '%3'").arg(o.names().first(), zero_ok ? "non-negative" : "positive", p.value(o));
+        return false;
+    };
+    if (!seconds(soak_task, out.soak_task_every, false) || !seconds(soak_warmup, out.soak_warmup, true) ||
+        !seconds(soak_growth, out.soak_max_rss_growth, true))
+        return ParseOutcome::Error;
+    if (p.isSet(soak_record)) {
+        const QStringList parts = p.value(soak_record).split('/');
+        bool ok_on = false, ok_every = false;
+        if (parts.size() == 2) {
+            out.soak_record_on = parts[0].toDouble(&ok_on);
+            out.soak_record_every = parts[1].toDouble(&ok_every);
+        }
+        if (!ok_on || !ok_every || out.soak_record_on <= 0 || out.soak_record_every <= out.soak_record_on) {
+            text = QStringLiteral("--soak-record needs ON/EVERY seconds with 0 < ON < EVERY (e.g. 20/60), not '%1'")
+                       .arg(p.value(soak_record));
+            return ParseOutcome::Error;
+        }
+    }
+    out.soak_check_fds = p.isSet(soak_fds);
+    out.soak_keep_recordings = p.isSet(soak_keep);
     if (p.isSet(grab_after)) {
         out.grab_after = p.value(grab_after).toInt(&ok);
         if (!ok || out.grab_after < 1) {

@@ -17,6 +17,13 @@ struct AppOptions {
     bool paused = false;
     bool list_backends = false;
     double soak_seconds = 0;    // > 0: run that long, print RSS and UI-thread time, exit
+    // The soak's plan (see SoakPlan in core/soak.h).
+    double soak_task_every = 0;                     // --soak-task-every SECONDS
+    double soak_record_on = 0, soak_record_every = 0;   // --soak-record ON/EVERY
+    double soak_warmup = 10;                        // --soak-warmup SECONDS
+    double soak_max_rss_growth = -1;                // --soak-max-rss-growth MIB
+    bool soak_check_fds = false;                    // --soak-check-fds
+    bool soak_keep_recordings = false;              // --soak-keep-recordings
     QString grab_path;          // save a picture of the whole window after grab_after frames, exit
     int grab_after = 30;
     int width = 0, height = 0;  // --window-size WxH

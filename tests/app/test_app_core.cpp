@@ -15,6 +15,7 @@
 #include "core/compare_summary.h"
 #include "core/expert_stats.h"
 #include "core/metrics_recorder.h"
+#include "core/soak.h"
 #include "core/slots.h"
 #include "core/sources.h"
 #include "core/stats_collector.h"
@@ -338,6 +339,35 @@ private slots:
         QCOMPARE(parse_options({"edgemoe-live", "a.mp4", "b.mp4"}, o2, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "-i", "0", "b.mp4"}, o2, text), ParseOutcome::Error);
         QCOMPARE(parse_options({"edgemoe-live", "--soak", "-1"}, o2, text), ParseOutcome::Error);
+        // The soak's plan (the CI soak's options).
+        AppOptions o5;
+        QCOMPARE(parse_options({"edgemoe-live", "--soak", "180", "--soak-task-every", "10", "--soak-record", "20/60",
+                                "--soak-warmup", "40", "--soak-max-rss-growth", "8", "--soak-check-fds"},
+                               o5, text),
+                 ParseOutcome::Run);
+        QCOMPARE(o5.soak_task_every, 10.0);
+        QCOMPARE(o5.soak_record_on, 20.0);
+        QCOMPARE(o5.soak_record_every, 60.0);
+        QCOMPARE(o5.soak_warmup, 40.0);
+        QCOMPARE(o5.soak_max_rss_growth, 8.0);
+        QVERIFY(o5.soak_check_fds);
+        QVERIFY(!o5.soak_keep_recordings);
+        QCOMPARE(parse_options({"edgemoe-live", "--soak-record", "60/20"}, o2, text), ParseOutcome::Error);
+        QVERIFY(text.contains("--soak-record"));
+        QCOMPARE(parse_options({"edgemoe-live", "--soak-record", "20"}, o2, text), ParseOutcome::Error);
+        QCOMPARE(parse_options({"edgemoe-live", "--soak-task-every", "0"}, o2, text), ParseOutcome::Error);
+        QVERIFY(text.contains("--soak-task-every"));
+        QCOMPARE(parse_options({"edgemoe-live", "--soak-max-rss-growth", "x"}, o2, text), ParseOutcome::Error);
+        // open_fds() counts this process's handles: one more file open, one more handle.
+        const int fds = open_fds();
+        QVERIFY(fds > 0);
+        {
+            QTemporaryDir d;
+            QFile f(d.filePath("x"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QCOMPARE(open_fds(), fds + 1);
+        }
+        QCOMPARE(open_fds(), fds);
         QCOMPARE(parse_options({"edgemoe-live", "--help"}, o2, text), ParseOutcome::Help);
         QVERIFY(text.contains("--compare"));
     }
