@@ -169,6 +169,11 @@ private slots:
         server.reset();
         QVERIFY(result_from(0, "cpu"));
         QVERIFY(result_from(0, "cpu"));
+        // The compare stream says so once and goes on with cpu until the board is back.
+        QVERIFY(wait_for([&] { return pipeline.worker(1)->disconnectedBackend() == "remote/cpu"; }, 8000));
+        QVERIFY(result_from(1, "cpu"));
+        QTest::qWait(300);
+        QVERIFY(w.grab().save(shots + "/window_board_disconnected.png", "PNG"));
         w.close();
     }
 };
