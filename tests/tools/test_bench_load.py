@@ -171,7 +171,7 @@ def test_end_to_end(bench):
     model = os.path.join(REPO, "tests", "fixtures", "tiny.safetensors")
     cmd = [sys.executable, os.path.join(REPO, "tools", "bench", "bench_vs_torch.py"), "--bench", bench,
            "--model", model, "--load", "2", "--rounds", "1", "--frames", "1", "--warmup", "1",
-           "--threads", "1", "--wide-heads", "32", "--load-seconds", "60"]
+           "--threads", "1,2", "--wide-heads", "32", "--load-seconds", "60"]
     t0 = time.monotonic()
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -189,7 +189,8 @@ def test_end_to_end(bench):
     for needle in ("heap allocations per frame after the first, cpu idle",
                    "heap allocations per frame after the first, cpu loaded",
                    "heap allocations per frame after the first, fpga-emu loaded",
-                   "busy processes got", "fpga-emu backbone + head"):
+                   "busy processes got", "fpga-emu backbone + head", "pytorch threads, C=16 heads:",
+                   "pytorch threads, C=32 heads:"):
         check("report has '%s'" % needle, needle in out, out)
 
 

@@ -87,6 +87,21 @@ def with_head_channels(path, channels, out_path):
     safetensors_io.save(out_path, sd, config, dtype="F32")
 
 
+def _openblas():
+    """The OpenBLAS library torch has loaded (Debian's torch calls the system BLAS), or None."""
+    import ctypes
+    with open("/proc/self/maps") as f:
+        libs = sorted({line.split()[-1] for line in f if "libopenblas" in line})
+    for lib in libs:
+        try:
+            ob = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        if hasattr(ob, "openblas_set_num_threads"):
+            return ob
+    return None
+
+
 class TorchModel:
     """The PyTorch side, loaded once: the reference model with the grouped MoE, one fixed input."""
 
@@ -100,13 +115,24 @@ class TorchModel:
         self.x = m3vit.image_to_input(rng.integers(0, 256, (H, W, 3), dtype=np.uint8), config.get("input"))
         self.tasks = [t["name"] for t in config["tasks"]]
         self.head_channels = self.model.decoders[self.tasks[0]].conv_0.out_channels
+        self.openblas = _openblas()
 
-    def time(self, threads, frames, warmup):
-        """{task: median ms of one whole forward (backbone + head)}."""
+    def time(self, threads, frames, warmup, tasks=None):
+        """{task: median ms of one whole forward (backbone + head)}.
+
+        OpenBLAS keeps its own thread pool (default: every core) beside torch's OpenMP one;
+        torch.set_num_threads does not reach it. Its threads spin while they wait, so with the
+        default a "1 thread" PyTorch uses 2 cores for its GEMMs, and on a busy machine it slows
+        down tens of times (measured: 180 ms -> 4 s a frame with 2 busy processes). Matching it
+        to `threads` is PyTorch at its best, the fair comparison."""
         torch.set_num_threads(threads)
+        if self.openblas is not None:
+            self.openblas.openblas_set_num_threads(threads)
         result = {}
         with torch.inference_mode():
             for t, name in enumerate(self.tasks):
+                if tasks is not None and name not in tasks:
+                    continue
                 times = []
                 for i in range(warmup + frames):
                     t0 = time.perf_counter()
@@ -115,6 +141,21 @@ class TorchModel:
                         times.append((time.perf_counter() - t0) * 1e3)
                 result[name] = statistics.median(times)
         return result
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def blas_note(tm):
+    return "OpenBLAS threads set to match" if tm.openblas is not None else "no OpenBLAS found: its own threads"
 
 
 def time_torch(path, threads, frames, warmup):
@@ -151,11 +192,13 @@ class Samples:
     def __init__(self):
         self.data = {}
         self.allocs = {}   # (condition, backend) -> [heap allocations, timed frames]
+        self.peaks = []    # edgemoe-bench's measured FMA peak, GFLOP/s, per run
 
     def add(self, key, value):
         self.data.setdefault(key, []).append(value)
 
     def add_engine(self, cond, model, report, frames):
+        self.peaks.append(report["peak_gflops"])
         for backend, b in report["backends"].items():
             a = self.allocs.setdefault((cond, backend), [0, 0])
             for task, t in b["tasks"].items():
@@ -223,8 +266,11 @@ def table_lines(s, tasks, backends, threads, wide):
     for b in backends:
         rows.append(("%s backbone + head" % b, "base", b, "net"))
         rows.append(("%s backbone" % b, "base", b, "backbone"))
-    for th in threads:
-        rows.append(("pytorch %d thread%s" % (th, "" if th == 1 else "s"), "base", "pytorch@%d" % th, "net"))
+    def torch_rows(model):
+        return [("pytorch %d thread%s" % (th, "" if th == 1 else "s"), model, "pytorch@%d" % th, "net")
+                for th in threads if any(k[1] == model and k[2] == "pytorch@%d" % th for k in s.data)]
+
+    rows += torch_rows("base")
     out = ["%-28s" % "ms per frame (median)" + "".join("%27s" % t for t in tasks),
            "%-28s" % "" + "".join("%9s%9s%9s" % ("idle", "loaded", "ratio") for _ in tasks)]
 
@@ -236,13 +282,18 @@ def table_lines(s, tasks, backends, threads, wide):
                                 "%.2fx" % (l / i) if i and l else "-")
         return c
 
-    for label, model, side, part in rows:
-        out.append("%-28s" % label + cells(lambda cond, task: s.median(cond, model, side, task, part)))
-    out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "base", task, threads)))
+    def add(rows):
+        for label, model, side, part in rows:
+            out.append("%-28s" % label + cells(lambda cond, task: s.median(cond, model, side, task, part)))
+
+    add(rows)
+    if len(torch_rows("base")) > 1:
+        out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "base", task, threads)))
     if wide:
         out.append("C=%d heads (idle only):" % wide)
-        out.append("%-28s" % "cpu backbone + head" + cells(lambda cond, task: s.median(cond, "wide", "cpu", task)))
-        out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "wide", task, threads)))
+        add([("cpu backbone + head", "wide", "cpu", "net")] + torch_rows("wide"))
+        if len(torch_rows("wide")) > 1:
+            out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "wide", task, threads)))
     return out
 
 
@@ -263,42 +314,66 @@ def load_main(args):
         torch_models = {k: TorchModel(p) for k, p in models.items()}
         tasks = torch_models["base"].tasks
         head_channels = {k: m.head_channels for k, m in torch_models.items()}
-        print("model %s; torch %s; engine %d threads (%s), pytorch %s threads"
-              % (os.path.basename(args.model), torch.__version__, engine_threads, ",".join(backends), args.threads))
-        print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
-              "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
+        print("machine: %s, %d cores; model %s; torch %s (%s); engine %d threads (%s)"
+              % (cpu_name(), os.cpu_count(), os.path.basename(args.model), torch.__version__,
+                 blas_note(torch_models["base"]), engine_threads, ",".join(backends)))
         busy_share = []
         t_start = time.monotonic()
+        # PyTorch's thread count: its best of --threads, idle, chosen up front per model (a short
+        # trial on the first task) and used for idle and loaded alike, so each round stays short.
+        torch_threads = {}
+        for key, tm in torch_models.items():
+            if args.torch_all_threads or len(threads) == 1:
+                torch_threads[key] = threads
+                continue
+            trial = {th: tm.time(th, 2, 1, tasks[:1])[tasks[0]] for th in threads}
+            torch_threads[key] = [min(trial, key=trial.get)]
+            print("pytorch threads, C=%d heads: %d (idle trial on %s: %s)"
+                  % (tm.head_channels, torch_threads[key][0], tasks[0],
+                     ", ".join("%d thread%s %.0f ms" % (th, "" if th == 1 else "s", ms) for th, ms in trial.items())))
+        print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
+              "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
 
-        def measure(cond):
+        def progress(what, t0):
+            # to stderr, so a slow part shows itself while the run goes on (the report is stdout)
+            print("  %s %.1f s" % (what, time.monotonic() - t0), file=sys.stderr, flush=True)
+
+        def measure(cond, r):
+            t0 = time.monotonic()
             s.add_engine(cond, "base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
-                                                 args.bench, ",".join(backends)), args.frames)
-            for th in threads:
+                                                  args.bench, ",".join(backends)), args.frames)
+            progress("round %d %s: engine" % (r + 1, cond), t0)
+            for th in torch_threads["base"]:
+                t0 = time.monotonic()
                 for task, ms in torch_models["base"].time(th, args.frames, args.warmup).items():
                     s.add((cond, "base", "pytorch@%d" % th, task, "net"), ms)
+                progress("round %d %s: pytorch %d threads" % (r + 1, cond, th), t0)
             if cond == "idle" and args.wide_heads:
-                key = "wide"
-                s.add_engine(cond, key, run_engine(models[key], engine_threads, args.frames, args.warmup,
-                                                   args.bench, "cpu"), args.frames)
-                for th in threads:
-                    for task, ms in torch_models[key].time(th, args.frames, args.warmup).items():
-                        s.add((cond, key, "pytorch@%d" % th, task, "net"), ms)
+                t0 = time.monotonic()
+                s.add_engine(cond, "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
+                                                      args.bench, "cpu"), args.frames)
+                for th in torch_threads["wide"]:
+                    for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
+                        s.add((cond, "wide", "pytorch@%d" % th, task, "net"), ms)
+                progress("round %d %s: C=%d heads, engine and pytorch" % (r + 1, cond, args.wide_heads), t0)
 
         for r in range(args.rounds):
             for cond in (("idle", "loaded") if r % 2 == 0 else ("loaded", "idle")):
                 if cond == "idle":
-                    measure(cond)
+                    measure(cond, r)
                     continue
                 with busy_load.BusyLoad(args.load, max_seconds=args.load_seconds) as load:
                     t0 = time.monotonic()
-                    measure(cond)
+                    measure(cond, r)
                     # The load must have lasted the whole measurement, or the figures are not loaded ones.
                     if any(p.poll() is not None for p in load.procs):
                         raise RuntimeError("a busy process ended before the loaded measurement did: "
                                            "raise --load-seconds (now %g)" % args.load_seconds)
                     busy_share.append(busy_load.busy_cpu_seconds(load.pids()) / (time.monotonic() - t0) / args.load)
-        print("busy processes got %.2f of a core each while loaded (median over rounds); run took %.0f s"
-              % (statistics.median(busy_share), time.monotonic() - t_start))
+        print("busy processes got %.2f of a core each while loaded (median over rounds); engine's measured "
+              "FMA peak %.1f GFLOP/s on %d threads (median); run took %.0f s"
+              % (statistics.median(busy_share), statistics.median(s.peaks), engine_threads,
+                 time.monotonic() - t_start))
         print()
         for line in table_lines(s, tasks, backends, threads, args.wide_heads):
             print(line)
@@ -312,7 +387,7 @@ def main():
     ap.add_argument("--model", default=os.path.join(REPO, "resources", "models", "edgemoe-demo.safetensors"))
     ap.add_argument("--head-channels", type=int, default=0)
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--frames", type=int, default=None, help="timed frames per task (default 20; with --load 5 per round)")
+    ap.add_argument("--frames", type=int, default=None, help="timed frames per task (default 20; with --load 4 per round)")
     ap.add_argument("--warmup", type=int, default=None, help="untimed frames first (default 3; with --load 1)")
     ap.add_argument("--bench", default=os.path.join(REPO, "build", "engine", "cli", "edgemoe-bench"))
     load = ap.add_argument_group("load", "--load N: idle and loaded figures in one run (issue 14's targets)")
@@ -323,16 +398,21 @@ def main():
     load.add_argument("--engine-threads", type=int, default=0, help="engine threads (default: the most of --threads)")
     load.add_argument("--wide-heads", type=int, default=256,
                       help="also time idle with heads this wide, random (default 256; 0: skip)")
+    load.add_argument("--torch-all-threads", action="store_true",
+                      help="time PyTorch at every count of --threads in every round (default: its best, "
+                           "chosen idle up front)")
     load.add_argument("--load-seconds", type=float, default=120,
                       help="hard bound on each busy process's life (default 120 s)")
     args = ap.parse_args()
     if args.frames is None:
-        args.frames = 5 if args.load else 20
+        args.frames = 4 if args.load else 20
     if args.warmup is None:
         args.warmup = 1 if args.load else 3
     if args.load:
         if args.load < 0 or args.rounds < 1 or args.frames < 1:
             ap.error("--load, --rounds and --frames must be positive")
+        if args.warmup < 1:
+            ap.error("--load needs --warmup >= 1: the allocations counted are those after the first frame")
         return load_main(args)
 
     with tempfile.TemporaryDirectory() as tmp:
