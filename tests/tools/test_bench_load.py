@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tools/bench's load option: the busy processes start, really spin, and always end (leaving the
 `with` block, on an exception, on Ctrl-C, when the benchmark is killed, and by their own time bound);
-the report's ratios are computed right; and a real --load run (tiny model, one round) prints every
-ratio line.
+the report's ratios are computed right; edgemoe-bench's own --load ends its busy processes the same
+ways; and a real bench_vs_torch.py --load run (tiny model, one round) prints every ratio line.
 
     /usr/bin/python3 tests/tools/test_bench_load.py [EDGEMOE_BENCH]
 
@@ -194,6 +194,64 @@ def test_end_to_end(bench):
         check("report has '%s'" % needle, needle in out, out)
 
 
+def _ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except FileNotFoundError:
+        return None
+
+
+def _start_bench(bench, extra):
+    """edgemoe-bench --load 2 on the tiny model, long enough to be interrupted; returns it and its
+    busy processes' pids (read from its 'load' line)."""
+    model = os.path.join(REPO, "tests", "fixtures", "tiny.safetensors")
+    p = subprocess.Popen([bench, "--model", model, "--load", "2", "--task", "semseg", "--warmup", "1"] + extra,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pids, seen = [], []
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        line = p.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith("load "):
+            pids = [int(w.strip("()")) for w in line.split("(pids", 1)[1].split(")")[0].split()]
+            break
+    return p, pids, "".join(seen)
+
+
+def test_engine_load(bench):
+    """edgemoe-bench --load N: its busy processes are its children, and they end with it."""
+    p, pids, seen = _start_bench(bench, ["--frames", "100000"])
+    check("edgemoe-bench --load 2 prints its 2 busy processes", len(pids) == 2, seen)
+    check("they are its running children", pids and all(alive(q) and _ppid(q) == p.pid for q in pids),
+          [(q, _ppid(q)) for q in pids])
+    p.send_signal(signal.SIGINT)
+    try:
+        p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    check("Ctrl-C on edgemoe-bench ends its busy processes", all_gone(pids, 2), pids)
+
+    p, pids, seen = _start_bench(bench, ["--frames", "100000"])
+    p.kill()
+    p.communicate()
+    check("SIGKILLed edgemoe-bench: its busy processes die with it", pids and all_gone(pids, 2), pids)
+
+    p, pids, seen = _start_bench(bench, ["--frames", "3"])
+    out, _ = p.communicate(timeout=60)
+    check("edgemoe-bench --load: normal end, rc 0", p.returncode == 0, seen + out)
+    check("edgemoe-bench --load: normal end ends them", pids and all_gone(pids, 0.5), pids)
+
+    # A bound shorter than the timing: the busy processes end by themselves, and the bench says so.
+    p, pids, seen = _start_bench(bench, ["--frames", "100", "--backend", "fpga-emu", "--load-seconds", "0.05"])
+    out, _ = p.communicate(timeout=60)
+    check("edgemoe-bench --load-seconds: the bound ends them and the bench reports it",
+          p.returncode == 0 and "2 of 2 busy processes ended" in out, seen + out)
+
+
 def main():
     test_with_block()
     test_exception_and_interrupt()
@@ -202,6 +260,7 @@ def main():
     test_benchmark_killed()
     test_ratio_lines()
     if len(sys.argv) > 1:
+        test_engine_load(sys.argv[1])
         test_end_to_end(sys.argv[1])
     else:
         print("skipped: the end-to-end --load run (no edgemoe-bench given)")
