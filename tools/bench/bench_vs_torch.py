@@ -117,7 +117,12 @@ class TorchModel:
         self.head_channels = self.model.decoders[self.tasks[0]].conv_0.out_channels
         self.openblas = _openblas()
 
-    def time(self, threads, frames, warmup, tasks=None):
+    def set_threads(self, threads):
+        torch.set_num_threads(threads)
+        if self.openblas is not None:
+            self.openblas.openblas_set_num_threads(threads)
+
+    def time(self, threads, frames, warmup):
         """{task: median ms of one whole forward (backbone + head)}.
 
         OpenBLAS keeps its own thread pool (default: every core) beside torch's OpenMP one;
@@ -125,14 +130,10 @@ class TorchModel:
         default a "1 thread" PyTorch uses 2 cores for its GEMMs, and on a busy machine it slows
         down tens of times (measured: 180 ms -> 4 s a frame with 2 busy processes). Matching it
         to `threads` is PyTorch at its best, the fair comparison."""
-        torch.set_num_threads(threads)
-        if self.openblas is not None:
-            self.openblas.openblas_set_num_threads(threads)
+        self.set_threads(threads)
         result = {}
         with torch.inference_mode():
             for t, name in enumerate(self.tasks):
-                if tasks is not None and name not in tasks:
-                    continue
                 times = []
                 for i in range(warmup + frames):
                     t0 = time.perf_counter()
@@ -156,6 +157,22 @@ def cpu_name():
 
 def blas_note(tm):
     return "OpenBLAS threads set to match" if tm.openblas is not None else "no OpenBLAS found: its own threads"
+
+
+def pick_torch_threads(tm, threads, frames=3, warmup=1):
+    """PyTorch's fastest thread count of `threads` on tm's first task, idle: one frame per count in
+    turn (so a passing disturbance hits every count alike), medians. Returns (best, {count: ms})."""
+    times = {th: [] for th in threads}
+    with torch.inference_mode():
+        for i in range(warmup + frames):
+            for th in threads:
+                tm.set_threads(th)
+                t0 = time.perf_counter()
+                tm.model(tm.x, 0)
+                if i >= warmup:
+                    times[th].append((time.perf_counter() - t0) * 1e3)
+    med = {th: statistics.median(v) for th, v in times.items()}
+    return min(med, key=med.get), med
 
 
 def time_torch(path, threads, frames, warmup):
@@ -320,14 +337,15 @@ def load_main(args):
         busy_share = []
         t_start = time.monotonic()
         # PyTorch's thread count: its best of --threads, idle, chosen up front per model (a short
-        # trial on the first task) and used for idle and loaded alike, so each round stays short.
+        # interleaved trial on the first task) and used for idle and loaded alike, so each round
+        # stays short.
         torch_threads = {}
         for key, tm in torch_models.items():
             if args.torch_all_threads or len(threads) == 1:
                 torch_threads[key] = threads
                 continue
-            trial = {th: tm.time(th, 2, 1, tasks[:1])[tasks[0]] for th in threads}
-            torch_threads[key] = [min(trial, key=trial.get)]
+            best, trial = pick_torch_threads(tm, threads)
+            torch_threads[key] = [best]
             print("pytorch threads, C=%d heads: %d (idle trial on %s: %s)"
                   % (tm.head_channels, torch_threads[key][0], tasks[0],
                      ", ".join("%d thread%s %.0f ms" % (th, "" if th == 1 else "s", ms) for th, ms in trial.items())))
