@@ -189,8 +189,8 @@ def test_end_to_end(bench):
     for needle in ("heap allocations per frame after the first, cpu idle",
                    "heap allocations per frame after the first, cpu loaded",
                    "heap allocations per frame after the first, fpga-emu loaded",
-                   "busy processes got", "fpga-emu backbone + head", "pytorch threads, C=16 heads:",
-                   "pytorch threads, C=32 heads:"):
+                   "busy processes got", "fpga-emu backbone + head", "pytorch 1 thread ", "pytorch 2 threads",
+                   "pytorch best", "C=32 heads (idle only)"):
         check("report has '%s'" % needle, needle in out, out)
 
 

@@ -22,7 +22,8 @@ flipped every round, so slow drifts of a shared machine hit both alike):
     /usr/bin/python3 tools/bench/bench_vs_torch.py --load 2
 
 It times the engine's backends (--backends, default cpu and fpga-emu: one edgemoe-bench run per
-measurement, engine at the most of --threads) and PyTorch (each thread count in --threads) on the
+measurement, engine at the most of --threads) and PyTorch (idle: each thread count in --threads;
+loaded: the count fastest idle so far; OpenBLAS's own threads matched to PyTorch's) on the
 bundled model, and idle also the cpu backend and PyTorch with --wide-heads (C=256) heads. It prints a
 table of medians over the rounds (idle, loaded, ratio) and one line per target: loaded/idle per
 backend, its slowdown against PyTorch's, the idle speed-ups against PyTorch by head width, fpga-emu's
@@ -157,22 +158,6 @@ def cpu_name():
 
 def blas_note(tm):
     return "OpenBLAS threads set to match" if tm.openblas is not None else "no OpenBLAS found: its own threads"
-
-
-def pick_torch_threads(tm, threads, frames=3, warmup=1):
-    """PyTorch's fastest thread count of `threads` on tm's first task, idle: one frame per count in
-    turn (so a passing disturbance hits every count alike), medians. Returns (best, {count: ms})."""
-    times = {th: [] for th in threads}
-    with torch.inference_mode():
-        for i in range(warmup + frames):
-            for th in threads:
-                tm.set_threads(th)
-                t0 = time.perf_counter()
-                tm.model(tm.x, 0)
-                if i >= warmup:
-                    times[th].append((time.perf_counter() - t0) * 1e3)
-    med = {th: statistics.median(v) for th, v in times.items()}
-    return min(med, key=med.get), med
 
 
 def time_torch(path, threads, frames, warmup):
@@ -336,19 +321,15 @@ def load_main(args):
                  blas_note(torch_models["base"]), engine_threads, ",".join(backends)))
         busy_share = []
         t_start = time.monotonic()
-        # PyTorch's thread count: its best of --threads, idle, chosen up front per model (a short
-        # interleaved trial on the first task) and used for idle and loaded alike, so each round
-        # stays short.
-        torch_threads = {}
-        for key, tm in torch_models.items():
-            if args.torch_all_threads or len(threads) == 1:
-                torch_threads[key] = threads
-                continue
-            best, trial = pick_torch_threads(tm, threads)
-            torch_threads[key] = [best]
-            print("pytorch threads, C=%d heads: %d (idle trial on %s: %s)"
-                  % (tm.head_channels, torch_threads[key][0], tasks[0],
-                     ", ".join("%d thread%s %.0f ms" % (th, "" if th == 1 else "s", ms) for th, ms in trial.items())))
+        # PyTorch idle: every count of --threads, every round (its best is the fastest median).
+        # Loaded: the count fastest idle so far (the rounds start idle), so a round stays short;
+        # --torch-all-threads times every count loaded too.
+        def loaded_torch_threads():
+            if args.torch_all_threads:
+                return threads
+            idle = {th: s.median("idle", "base", "pytorch@%d" % th, tasks[0]) for th in threads}
+            return [min((th for th in threads if idle[th] is not None), key=idle.get)]
+
         print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
               "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
 
@@ -361,7 +342,7 @@ def load_main(args):
             s.add_engine(cond, "base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
                                                   args.bench, ",".join(backends)), args.frames)
             progress("round %d %s: engine" % (r + 1, cond), t0)
-            for th in torch_threads["base"]:
+            for th in (threads if cond == "idle" else loaded_torch_threads()):
                 t0 = time.monotonic()
                 for task, ms in torch_models["base"].time(th, args.frames, args.warmup).items():
                     s.add((cond, "base", "pytorch@%d" % th, task, "net"), ms)
@@ -370,7 +351,7 @@ def load_main(args):
                 t0 = time.monotonic()
                 s.add_engine(cond, "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
                                                       args.bench, "cpu"), args.frames)
-                for th in torch_threads["wide"]:
+                for th in threads:
                     for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
                         s.add((cond, "wide", "pytorch@%d" % th, task, "net"), ms)
                 progress("round %d %s: C=%d heads, engine and pytorch" % (r + 1, cond, args.wide_heads), t0)
@@ -417,8 +398,7 @@ def main():
     load.add_argument("--wide-heads", type=int, default=256,
                       help="also time idle with heads this wide, random (default 256; 0: skip)")
     load.add_argument("--torch-all-threads", action="store_true",
-                      help="time PyTorch at every count of --threads in every round (default: its best, "
-                           "chosen idle up front)")
+                      help="time PyTorch loaded at every count of --threads (default: the count fastest idle)")
     load.add_argument("--load-seconds", type=float, default=120,
                       help="hard bound on each busy process's life (default 120 s)")
     args = ap.parse_args()
