@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 #include "peak_flops.h"
 
 #include "alloc_counter.h"
+#include "busy_load.h"
 
 using namespace edgemoe;
 
@@ -45,6 +47,10 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
   --json FILE      also write the figures as JSON
   --sysfs-root DIR where the power sensors' sysfs lives (default /)
   --clock-mhz F    FPGA clock for the kernel's predicted latency (default 300, the ZCU102 design point)
+  --load N         time with N competing busy processes, started after the peak and idle-energy
+                   measurements and ended when the timing does (for idle and loaded figures side by
+                   side, with PyTorch's, in one run: tools/bench/bench_vs_torch.py --load N)
+  --load-seconds S hard bound on each busy process's life (default 600)
 
 For the fpga backends the kernel's cycle model (edgemoe/cycle_model.h) predicts the FPGA's cycles,
 latency and DRAM traffic for the timed frame's routing, printed next to the measured time, with the
@@ -133,7 +139,7 @@ int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
                           "--sysfs-root", "--clock-mhz", "--emu-gemm", "--remote",
-                          "--token-file"});
+                          "--token-file", "--load", "--load-seconds"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -161,6 +167,10 @@ int run(int argc, char** argv) {
     const long frames = args.get_int("--frames", 30), warmup = args.get_int("--warmup", 3);
     const double clock_mhz = std::stod(args.get("--clock-mhz", "300"));
     if (!(clock_mhz > 0)) throw std::invalid_argument("--clock-mhz must be positive");
+    const long load_count = args.get_int("--load", 0);
+    const double load_seconds = std::stod(args.get("--load-seconds", "600"));
+    if (load_count < 0 || load_count > 256) throw std::invalid_argument("--load takes 0 to 256 busy processes");
+    if (!(load_seconds > 0)) throw std::invalid_argument("--load-seconds must be positive");
     const cv::Mat frame = first_frame(args.get("--input", default_input_path()));
 
     std::vector<int> tasks;
@@ -190,6 +200,16 @@ int run(int argc, char** argv) {
     energy::EnergyAttribution attribution(sampler);
     if (sampler.size() > 0) attribution.set_idle(energy::measure_idle(sampler, std::chrono::seconds(2)));
     const auto ignore = [](const energy::FrameEnergy&) {};
+
+    // Competing load for the timing only (the peak and the idle baseline above are idle figures).
+    std::optional<cli::BusyLoad> load;
+    if (load_count > 0) {
+        load.emplace(int(load_count), load_seconds);
+        std::cout << "load      " << load_count << " busy processes (pids";
+        for (pid_t p : load->pids()) std::cout << " " << p;
+        std::cout << "), each ended with the timing or after " << load_seconds << " s\n\n" << std::flush;
+    }
+    report["load"] = load_count;
 
     FrameResult result;
     // median backbone and head ms per backend and task, for the ratios at the end
@@ -268,6 +288,15 @@ int run(int argc, char** argv) {
             breport["counters"][c.name] = c.value;
         }
         std::cout << "\n";
+    }
+    if (load) {
+        // A load that ran out before the timing did makes the figures partly idle ones: say so.
+        const int ended = load->ended();
+        if (ended > 0)
+            std::cerr << "edgemoe-bench: " << ended << " of " << load_count << " busy processes ended (--load-seconds "
+                      << load_seconds << ") before the timing did: the figures are not all under load\n";
+        report["load_ended_early"] = ended;
+        load.reset();
     }
     sampler.stop();
     attribution.flush(std::chrono::seconds(1), ignore);

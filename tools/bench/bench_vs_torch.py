@@ -13,11 +13,27 @@ its MoE layer is replaced by the fastest eager formulation we know (one gather p
 covering both top-k slots, index_add_ back), so the comparison is against a fair PyTorch, not a
 naive loop. Both sides time backbone + one head for every task; the figure compared is the median
 per frame. PyTorch runs with each thread count in --threads, and its best is used.
+
+With --load N (issue 14's targets) one run times idle and with N competing busy processes
+(tools/bench/busy_load.py: started for each loaded measurement, killed when it ends, each one also
+bounded in time by --load-seconds), in --rounds rounds that alternate idle and loaded (the order
+flipped every round, so slow drifts of a shared machine hit both alike):
+
+    /usr/bin/python3 tools/bench/bench_vs_torch.py --load 2
+
+It times the engine's backends (--backends, default cpu and fpga-emu: one edgemoe-bench run per
+measurement, engine at the most of --threads) and PyTorch (idle: each thread count in --threads;
+loaded: the count fastest idle so far; OpenBLAS's own threads matched to PyTorch's) on the
+bundled model, and idle also the cpu backend and PyTorch with --wide-heads (C=256) heads. It prints a
+table of medians over the rounds (idle, loaded, ratio) and one line per target: loaded/idle per
+backend, its slowdown against PyTorch's, the idle speed-ups against PyTorch by head width, fpga-emu's
+backbone against cpu's, and the heap allocations per frame after the warm-up (edgemoe-bench's count).
 """
 
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -72,35 +88,297 @@ def with_head_channels(path, channels, out_path):
     safetensors_io.save(out_path, sd, config, dtype="F32")
 
 
+def _openblas():
+    """The OpenBLAS library torch has loaded (Debian's torch calls the system BLAS), or None."""
+    import ctypes
+    with open("/proc/self/maps") as f:
+        libs = sorted({line.split()[-1] for line in f if "libopenblas" in line})
+    for lib in libs:
+        try:
+            ob = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        if hasattr(ob, "openblas_set_num_threads"):
+            return ob
+    return None
+
+
+class TorchModel:
+    """The PyTorch side, loaded once: the reference model with the grouped MoE, one fixed input."""
+
+    def __init__(self, path):
+        self.model, config = safetensors_io.model_from_file(path)
+        for blk in self.model.backbone.blocks:
+            if isinstance(blk.mlp, m3vit.MoEMlp):
+                blk.mlp.forward = fast_moe_forward.__get__(blk.mlp)
+        H, W = config["image_size"]
+        rng = np.random.default_rng(0)
+        self.x = m3vit.image_to_input(rng.integers(0, 256, (H, W, 3), dtype=np.uint8), config.get("input"))
+        self.tasks = [t["name"] for t in config["tasks"]]
+        self.head_channels = self.model.decoders[self.tasks[0]].conv_0.out_channels
+        self.openblas = _openblas()
+
+    def set_threads(self, threads):
+        torch.set_num_threads(threads)
+        if self.openblas is not None:
+            self.openblas.openblas_set_num_threads(threads)
+
+    def time(self, threads, frames, warmup):
+        """{task: median ms of one whole forward (backbone + head)}.
+
+        OpenBLAS keeps its own thread pool (default: every core) beside torch's OpenMP one;
+        torch.set_num_threads does not reach it. Its threads spin while they wait, so with the
+        default a "1 thread" PyTorch uses 2 cores for its GEMMs, and on a busy machine it slows
+        down tens of times (measured: 180 ms -> 4 s a frame with 2 busy processes). Matching it
+        to `threads` is PyTorch at its best, the fair comparison."""
+        self.set_threads(threads)
+        result = {}
+        with torch.inference_mode():
+            for t, name in enumerate(self.tasks):
+                times = []
+                for i in range(warmup + frames):
+                    t0 = time.perf_counter()
+                    self.model(self.x, t)
+                    if i >= warmup:
+                        times.append((time.perf_counter() - t0) * 1e3)
+                result[name] = statistics.median(times)
+        return result
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def blas_note(tm):
+    return "OpenBLAS threads set to match" if tm.openblas is not None else "no OpenBLAS found: its own threads"
+
+
 def time_torch(path, threads, frames, warmup):
-    torch.set_num_threads(threads)
-    model, config = safetensors_io.model_from_file(path)
-    for blk in model.backbone.blocks:
-        if isinstance(blk.mlp, m3vit.MoEMlp):
-            blk.mlp.forward = fast_moe_forward.__get__(blk.mlp)
-    H, W = config["image_size"]
-    rng = np.random.default_rng(0)
-    x = m3vit.image_to_input(rng.integers(0, 256, (H, W, 3), dtype=np.uint8), config.get("input"))
-    result = {}
-    with torch.inference_mode():
-        for t, task in enumerate(config["tasks"]):
-            times = []
-            for i in range(warmup + frames):
-                t0 = time.perf_counter()
-                model(x, t)
-                if i >= warmup:
-                    times.append((time.perf_counter() - t0) * 1e3)
-            result[task["name"]] = statistics.median(times)
-    return result
+    return TorchModel(path).time(threads, frames, warmup)
+
+
+def run_engine(path, threads, frames, warmup, bench, backends="cpu"):
+    """edgemoe-bench's JSON report for one run of the given backends (comma-separated)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "report.json")
+        subprocess.run([bench, "--model", path, "--threads", str(threads), "--frames", str(frames),
+                        "--warmup", str(warmup), "--backend", backends, "--json", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            return json.load(f)
 
 
 def time_engine(path, threads, frames, warmup, bench):
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([bench, "--model", path, "--threads", str(threads), "--frames", str(frames),
-                        "--warmup", str(warmup), "--json", out.name], check=True, stdout=subprocess.DEVNULL)
-        report = json.load(open(out.name))
-    tasks = report["backends"]["cpu"]["tasks"]
+    tasks = run_engine(path, threads, frames, warmup, bench)["backends"]["cpu"]["tasks"]
     return {name: t["median_ms"]["backbone"] + t["median_ms"]["head"] for name, t in tasks.items()}
+
+
+# ---- --load N: idle and loaded in one run ---------------------------------------------------------
+
+# The targets of issue 14, checked on the figures of the run (see ratio_lines).
+LOAD_TARGET = 2.5          # loaded / idle per backend, with 2 busy processes on 2 cores
+SPEEDUP_TARGETS = {64: 7.0, 256: 2.2}   # idle cpu backbone + head vs PyTorch, by head width
+EMU_TARGET = 2.0           # idle fpga-emu backbone / cpu backbone
+
+
+class Samples:
+    """Per-round medians, keyed (condition, model, side, task, part); the report takes their median."""
+
+    def __init__(self):
+        self.data = {}
+        self.allocs = {}   # (condition, backend) -> [heap allocations, timed frames]
+        self.peaks = []    # edgemoe-bench's measured FMA peak, GFLOP/s, per run
+
+    def add(self, key, value):
+        self.data.setdefault(key, []).append(value)
+
+    def add_engine(self, cond, model, report, frames):
+        self.peaks.append(report["peak_gflops"])
+        for backend, b in report["backends"].items():
+            a = self.allocs.setdefault((cond, backend), [0, 0])
+            for task, t in b["tasks"].items():
+                bb, hd = t["median_ms"]["backbone"], t["median_ms"]["head"]
+                self.add((cond, model, backend, task, "backbone"), bb)
+                self.add((cond, model, backend, task, "net"), bb + hd)
+                a[0] += t["heap_allocations"]
+                a[1] += frames
+
+    def median(self, cond, model, side, task, part="net"):
+        v = self.data.get((cond, model, side, task, part))
+        return statistics.median(v) if v else None
+
+    def torch_best(self, cond, model, task, threads):
+        """PyTorch's best thread count in this condition (fair to PyTorch: its best, loaded or not)."""
+        meds = [self.median(cond, model, "pytorch@%d" % th, task) for th in threads]
+        meds = [m for m in meds if m is not None]
+        return min(meds) if meds else None
+
+
+def _verdict(ok):
+    return "meets" if ok else "MISSES"
+
+
+def ratio_lines(s, tasks, backends, threads, load, head_channels):
+    """The lines issue 14's targets are about, from the medians in `s`. head_channels: {model key: C}
+    ("base" is the model timed idle and loaded; others, e.g. "wide", idle only). Pure: tested on
+    made-up figures."""
+    lines = []
+    for task in tasks:
+        tb_idle, tb_load = s.torch_best("idle", "base", task, threads), s.torch_best("loaded", "base", task, threads)
+        torch_slow = tb_load / tb_idle
+        for b in backends:
+            idle, loaded = s.median("idle", "base", b, task), s.median("loaded", "base", b, task)
+            slow = loaded / idle
+            lines.append("load %s %s: loaded/idle %.2fx (target <= %.1fx with 2 busy processes, here %d) %s"
+                         % (b, task, slow, LOAD_TARGET, load, _verdict(slow <= LOAD_TARGET)))
+            lines.append("load %s %s: slowdown %.2fx vs pytorch's %.2fx, ratio %.2f (target <= 1) %s"
+                         % (b, task, slow, torch_slow, slow / torch_slow, _verdict(slow <= torch_slow)))
+    for model, channels in sorted(head_channels.items()):
+        target = SPEEDUP_TARGETS.get(channels)
+        for task in tasks:
+            ours, theirs = s.median("idle", model, "cpu", task), s.torch_best("idle", model, task, threads)
+            if ours is None or theirs is None:
+                continue
+            sp = theirs / ours
+            lines.append("idle C=%d %s: cpu backbone + head %.2f ms vs pytorch %.2f ms, speed-up %.2fx%s"
+                         % (channels, task, ours, theirs, sp,
+                            " (target >= %.1fx) %s" % (target, _verdict(sp >= target)) if target else ""))
+    if "fpga-emu" in backends and "cpu" in backends:
+        for task in tasks:
+            emu, cpu = s.median("idle", "base", "fpga-emu", task, "backbone"), s.median("idle", "base", "cpu", task, "backbone")
+            r = emu / cpu
+            lines.append("idle %s: fpga-emu backbone %.2f ms / cpu backbone %.2f ms = %.2fx (target <= %.1fx) %s"
+                         % (task, emu, cpu, r, EMU_TARGET, _verdict(r <= EMU_TARGET)))
+    for (cond, b), (allocs, frames) in sorted(s.allocs.items()):
+        lines.append("heap allocations per frame after the first, %s %s: %.2f (%d in %d timed frames; target 0) %s"
+                     % (b, cond, allocs / frames if frames else 0, allocs, frames, _verdict(allocs == 0)))
+    return lines
+
+
+def table_lines(s, tasks, backends, threads, wide):
+    """Idle | loaded | ratio per task for every row of the run."""
+    rows = []
+    for b in backends:
+        rows.append(("%s backbone + head" % b, "base", b, "net"))
+        rows.append(("%s backbone" % b, "base", b, "backbone"))
+    def torch_rows(model):
+        return [("pytorch %d thread%s" % (th, "" if th == 1 else "s"), model, "pytorch@%d" % th, "net")
+                for th in threads if any(k[1] == model and k[2] == "pytorch@%d" % th for k in s.data)]
+
+    rows += torch_rows("base")
+    out = ["%-28s" % "ms per frame (median)" + "".join("%27s" % t for t in tasks),
+           "%-28s" % "" + "".join("%9s%9s%9s" % ("idle", "loaded", "ratio") for _ in tasks)]
+
+    def cells(get):
+        c = ""
+        for task in tasks:
+            i, l = get("idle", task), get("loaded", task)
+            c += "%9s%9s%9s" % ("%.2f" % i if i else "-", "%.2f" % l if l else "-",
+                                "%.2fx" % (l / i) if i and l else "-")
+        return c
+
+    def add(rows):
+        for label, model, side, part in rows:
+            out.append("%-28s" % label + cells(lambda cond, task: s.median(cond, model, side, task, part)))
+
+    add(rows)
+    if len(torch_rows("base")) > 1:
+        out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "base", task, threads)))
+    if wide:
+        out.append("C=%d heads (idle only):" % wide)
+        add([("cpu backbone + head", "wide", "cpu", "net")] + torch_rows("wide"))
+        if len(torch_rows("wide")) > 1:
+            out.append("%-28s" % "pytorch best" + cells(lambda cond, task: s.torch_best(cond, "wide", task, threads)))
+    return out
+
+
+def load_main(args):
+    import busy_load
+
+    # SIGTERM ends the run like Ctrl-C does: the busy processes are killed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    threads = [int(t) for t in args.threads.split(",")]
+    engine_threads = args.engine_threads or max(threads)
+    backends = [b for b in args.backends.split(",") if b]
+    s = Samples()
+    with tempfile.TemporaryDirectory() as tmp:
+        models = {"base": args.model}
+        if args.wide_heads:
+            models["wide"] = os.path.join(tmp, "model_c%d.safetensors" % args.wide_heads)
+            with_head_channels(args.model, args.wide_heads, models["wide"])
+        torch_models = {k: TorchModel(p) for k, p in models.items()}
+        tasks = torch_models["base"].tasks
+        head_channels = {k: m.head_channels for k, m in torch_models.items()}
+        print("machine: %s, %d cores; model %s; torch %s (%s); engine %d threads (%s)"
+              % (cpu_name(), os.cpu_count(), os.path.basename(args.model), torch.__version__,
+                 blas_note(torch_models["base"]), engine_threads, ",".join(backends)))
+        busy_share = []
+        t_start = time.monotonic()
+        # PyTorch idle: every count of --threads, every round (its best is the fastest median).
+        # Loaded: the count fastest idle so far (the rounds start idle), so a round stays short;
+        # --torch-all-threads times every count loaded too.
+        def loaded_torch_threads():
+            if args.torch_all_threads:
+                return threads
+            idle = {th: s.median("idle", "base", "pytorch@%d" % th, tasks[0]) for th in threads}
+            return [min((th for th in threads if idle[th] is not None), key=idle.get)]
+
+        print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
+              "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
+
+        def progress(what, t0):
+            # to stderr, so a slow part shows itself while the run goes on (the report is stdout)
+            print("  %s %.1f s" % (what, time.monotonic() - t0), file=sys.stderr, flush=True)
+
+        def measure(cond, r):
+            t0 = time.monotonic()
+            s.add_engine(cond, "base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
+                                                  args.bench, ",".join(backends)), args.frames)
+            progress("round %d %s: engine" % (r + 1, cond), t0)
+            for th in (threads if cond == "idle" else loaded_torch_threads()):
+                t0 = time.monotonic()
+                for task, ms in torch_models["base"].time(th, args.frames, args.warmup).items():
+                    s.add((cond, "base", "pytorch@%d" % th, task, "net"), ms)
+                progress("round %d %s: pytorch %d threads" % (r + 1, cond, th), t0)
+            if cond == "idle" and args.wide_heads:
+                t0 = time.monotonic()
+                s.add_engine(cond, "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
+                                                      args.bench, "cpu"), args.frames)
+                for th in threads:
+                    for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
+                        s.add((cond, "wide", "pytorch@%d" % th, task, "net"), ms)
+                progress("round %d %s: C=%d heads, engine and pytorch" % (r + 1, cond, args.wide_heads), t0)
+
+        for r in range(args.rounds):
+            for cond in (("idle", "loaded") if r % 2 == 0 else ("loaded", "idle")):
+                if cond == "idle":
+                    measure(cond, r)
+                    continue
+                with busy_load.BusyLoad(args.load, max_seconds=args.load_seconds) as load:
+                    t0 = time.monotonic()
+                    measure(cond, r)
+                    # The load must have lasted the whole measurement, or the figures are not loaded ones.
+                    if any(p.poll() is not None for p in load.procs):
+                        raise RuntimeError("a busy process ended before the loaded measurement did: "
+                                           "raise --load-seconds (now %g)" % args.load_seconds)
+                    busy_share.append(busy_load.busy_cpu_seconds(load.pids()) / (time.monotonic() - t0) / args.load)
+        print("busy processes got %.2f of a core each while loaded (median over rounds); engine's measured "
+              "FMA peak %.1f GFLOP/s on %d threads (median); run took %.0f s"
+              % (statistics.median(busy_share), statistics.median(s.peaks), engine_threads,
+                 time.monotonic() - t_start))
+        print()
+        for line in table_lines(s, tasks, backends, threads, args.wide_heads):
+            print(line)
+        print()
+        for line in ratio_lines(s, tasks, backends, threads, args.load, head_channels):
+            print(line)
 
 
 def main():
@@ -108,10 +386,32 @@ def main():
     ap.add_argument("--model", default=os.path.join(REPO, "resources", "models", "edgemoe-demo.safetensors"))
     ap.add_argument("--head-channels", type=int, default=0)
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--frames", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--frames", type=int, default=None, help="timed frames per task (default 20; with --load 4 per round)")
+    ap.add_argument("--warmup", type=int, default=None, help="untimed frames first (default 3; with --load 1)")
     ap.add_argument("--bench", default=os.path.join(REPO, "build", "engine", "cli", "edgemoe-bench"))
+    load = ap.add_argument_group("load", "--load N: idle and loaded figures in one run (issue 14's targets)")
+    load.add_argument("--load", type=int, default=0, metavar="N",
+                      help="busy processes for the loaded measurements (default 0: the idle comparison only)")
+    load.add_argument("--rounds", type=int, default=3, help="idle/loaded rounds, alternating (default 3)")
+    load.add_argument("--backends", default="cpu,fpga-emu", help="engine backends timed (default cpu,fpga-emu)")
+    load.add_argument("--engine-threads", type=int, default=0, help="engine threads (default: the most of --threads)")
+    load.add_argument("--wide-heads", type=int, default=256,
+                      help="also time idle with heads this wide, random (default 256; 0: skip)")
+    load.add_argument("--torch-all-threads", action="store_true",
+                      help="time PyTorch loaded at every count of --threads (default: the count fastest idle)")
+    load.add_argument("--load-seconds", type=float, default=120,
+                      help="hard bound on each busy process's life (default 120 s)")
     args = ap.parse_args()
+    if args.frames is None:
+        args.frames = 4 if args.load else 20
+    if args.warmup is None:
+        args.warmup = 1 if args.load else 3
+    if args.load:
+        if args.load < 0 or args.rounds < 1 or args.frames < 1:
+            ap.error("--load, --rounds and --frames must be positive")
+        if args.warmup < 1:
+            ap.error("--load needs --warmup >= 1: the allocations counted are those after the first frame")
+        return load_main(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.model
