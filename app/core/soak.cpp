@@ -98,7 +98,7 @@ void SoakMonitor::report(bool last) {
     const double t = clock_.elapsed() / 1000.0;
     const double rss = rss_mib();
     const int fds = open_fds();
-    samples_.push_back({t, rss, fds});
+    samples_.push_back({t, rss, fds, recording_});
     const UiCost ui = pipeline_.stats().takeUiCost();
     ui_frames_ += ui.frames;
     ui_sum_ += ui.mean_ms * ui.frames;
@@ -136,10 +136,11 @@ void SoakMonitor::summarize(double t) {
         }
     dropped += pipeline_.compareDropped();
     // The baseline: the first report at or after the warm-up (the model loaded, the source open, the
-    // first recording and task cycle done when the plan has them).
+    // first recording and task cycle done when the plan has them) with no recording open, so that its
+    // handles compare with the end's (which never has one open).
     size_t base = samples_.size() - 1;
     for (size_t i = 1; i < samples_.size(); ++i)
-        if (samples_[i].t >= plan_.warmup_s - 0.5) {
+        if (samples_[i].t >= plan_.warmup_s - 0.5 && !samples_[i].recording) {
             base = i;
             break;
         }

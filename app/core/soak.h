@@ -62,6 +62,7 @@ private:
     struct Sample {
         double t = 0, rss = 0;
         int fds = -1;
+        bool recording = false;   // a recording was open (its file counts among the handles)
     };
     std::vector<Sample> samples_;
     uint64_t last_processed_ = 0;
