@@ -53,7 +53,7 @@ public:
     // Starts the capture and compositor threads. Inference workers start with setModel().
     void start();
     // Stops every thread in order (capture, inference, compositor, recorder). Idempotent. A frame in
-    // flight is finished first.
+    // flight is cancelled (the backends poll the workers' cancel flags), so this returns within ~100 ms.
     void shutdown();
 
     // (Re)creates the inference workers for `model`, keeping task, backends and compare mode.
