@@ -155,21 +155,26 @@ bool RemoteClient::wait_reply(std::unique_lock<std::mutex>& lock) {
     return true;
 }
 
+// Waits for the oldest reply; throws RemoteError when none came (the link failed, or the deadline
+// passed: then the client is failed as "board stalled" first). Returns with the lock held.
+void RemoteClient::await_reply(std::unique_lock<std::mutex>& lock) {
+    const bool got = wait_reply(lock);
+    if (ready_count_ > 0) return;
+    lock.unlock();
+    if (!got)
+        fail("board stalled: " + address_.target + ": no result for frame " + std::to_string(expect_sequence_) +
+             " within " + std::to_string(options_.frame_deadline.count()) + " ms");
+    lock.lock();
+    throw RemoteError(failure_);
+}
+
 void RemoteClient::reap_abandoned(bool wait) {
     while (abandoned_ > 0) {
         std::unique_lock lock(mutex_);
         if (ready_count_ == 0) {
             if (!failure_.empty()) throw RemoteError(failure_);
             if (!wait) return;
-            const bool got = wait_reply(lock);
-            if (ready_count_ == 0) {
-                lock.unlock();
-                if (!got)
-                    fail("board stalled: " + address_.target + ": no result for frame " + std::to_string(expect_sequence_) +
-                         " within " + std::to_string(options_.frame_deadline.count()) + " ms");
-                lock.lock();
-                throw RemoteError(failure_);
-            }
+            await_reply(lock);
         }
         // Thrown away unread: the slot is free for the next reply.
         ready_head_ = (ready_head_ + 1) % ready_.size();
@@ -255,15 +260,7 @@ void RemoteClient::collect(NetworkOutput& out, double* server_ms) {
     if (in_flight() == 0) throw std::logic_error("remote: collect() with no frame in flight");
     reap_abandoned(true);
     std::unique_lock lock(mutex_);
-    const bool got = wait_reply(lock);
-    if (ready_count_ == 0) {
-        lock.unlock();
-        if (!got)
-            fail("board stalled: " + address_.target + ": no result for frame " + std::to_string(expect_sequence_) +
-                 " within " + std::to_string(options_.frame_deadline.count()) + " ms");
-        lock.lock();
-        throw RemoteError(failure_);
-    }
+    await_reply(lock);
     pb::FrameReply& reply = ready_[ready_head_];
     lock.unlock();
     // The reader never touches a slot that holds an unread reply, so this one is ours until popped.

@@ -92,6 +92,7 @@ private:
     // Waits until a reply is ready (true), the stream failed, or the deadline passed (false); throws
     // FrameCancelled (after abandon()) when the cancel flag is set.
     bool wait_reply(std::unique_lock<std::mutex>& lock);
+    void await_reply(std::unique_lock<std::mutex>& lock);
     // Reads and throws away the results of abandoned frames: those already there, or (wait) up to
     // the deadline each until none is left.
     void reap_abandoned(bool wait);
