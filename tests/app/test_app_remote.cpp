@@ -43,6 +43,17 @@ struct Gate {
     }
 };
 
+
+// Points a worker at the board on 127.0.0.1:port: remote/cpu, one server thread, deadline_ms per frame.
+void use_board(InferenceWorker& w, int port, int deadline_ms) {
+    BackendOptions o;
+    o.threads = 1;
+    o.remote = "127.0.0.1:" + std::to_string(port);
+    o.remote_deadline_ms = deadline_ms;
+    w.setBackendOptions(o);
+    w.setBackend("remote/cpu");
+}
+
 class GatedBackend final : public Backend {
 public:
     GatedBackend(std::unique_ptr<Backend> inner, Gate& gate) : inner_(std::move(inner)), gate_(gate) {}
@@ -213,12 +224,7 @@ private slots:
         auto server = std::make_unique<remote::Server>(tiny_model(), loopback());
         const int port = server->port();
         InferenceWorker w(0, tiny_model());
-        BackendOptions o;
-        o.threads = 1;
-        o.remote = "127.0.0.1:" + std::to_string(port);
-        o.remote_deadline_ms = 1000;
-        w.setBackendOptions(o);
-        w.setBackend("remote/cpu");
+        use_board(w, port, 1000);
         Results got;
         w.setResultSink([&](const ResultPtr& r) { got.add(r); });
         Said said(w);
@@ -275,12 +281,7 @@ private slots:
         };
         remote::Server server(tiny_model(), so);
         InferenceWorker w(0, tiny_model());
-        BackendOptions o;
-        o.threads = 1;
-        o.remote = "127.0.0.1:" + std::to_string(server.port());
-        o.remote_deadline_ms = 400;
-        w.setBackendOptions(o);
-        w.setBackend("remote/cpu");
+        use_board(w, server.port(), 400);
         Results got;
         w.setResultSink([&](const ResultPtr& r) { got.add(r); });
         Said said(w);
