@@ -6,6 +6,9 @@
 
 #include <dirent.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <QFile>
 #include <QFileInfo>
@@ -30,6 +33,18 @@ int open_fds() {
         if (e->d_name[0] != '.') ++n;
     closedir(d);
     return n - 1;   // not the one opendir() holds
+}
+
+HeapUse heap_use() {
+    HeapUse h;
+#if defined(__GLIBC__)
+    const struct mallinfo2 m = mallinfo2();
+    constexpr double mib = 1024.0 * 1024.0;
+    h.in_use_mib = double(m.uordblks + m.hblkhd) / mib;
+    h.held_free_mib = double(m.fordblks) / mib;
+    h.known = true;
+#endif
+    return h;
 }
 
 SoakMonitor::SoakMonitor(Pipeline& pipeline, double seconds, double interval_s, QObject* parent)
@@ -66,7 +81,7 @@ void SoakMonitor::start() {
     std::fflush(stdout);
     next_task_ = plan_.task_every_s;
     next_record_ = plan_.record_every_s / 4;
-    samples_.push_back({0, rss_mib(), open_fds()});
+    samples_.push_back({0, rss_mib(), heap_use().in_use_mib, open_fds()});
     timer_.start();
     if (plan_.task_every_s > 0 || plan_.record_on_s > 0) plan_timer_.start();
 }
@@ -98,7 +113,8 @@ void SoakMonitor::report(bool last) {
     const double t = clock_.elapsed() / 1000.0;
     const double rss = rss_mib();
     const int fds = open_fds();
-    samples_.push_back({t, rss, fds, recording_});
+    const HeapUse heap = heap_use();
+    samples_.push_back({t, rss, heap.in_use_mib, fds, recording_});
     const UiCost ui = pipeline_.stats().takeUiCost();
     ui_frames_ += ui.frames;
     ui_sum_ += ui.mean_ms * ui.frames;
@@ -115,15 +131,49 @@ void SoakMonitor::report(bool last) {
     last_t_ = t;
     const DisplayStats display = pipeline_.stats().display();
     const StreamStats s0 = pipeline_.stats().stream(0);
-    std::printf("t=%6.0fs  rss=%8.1f  fds=%4d  displayed=%5d (%5.1f fps)  ui mean %.2f p50 %.2f p95 %.2f max %.2f ms  "
+    std::printf("t=%6.0fs  rss=%8.1f  heap %.1f (+%.1f free)  fds=%4d  displayed=%5d (%5.1f fps)  ui mean %.2f p50 %.2f p95 %.2f max %.2f ms  "
                 "inference %5.1f fps (backbone %.1f ms)  draw %.1f ms  dropped %llu%s\n",
-                t, rss, fds, ui.frames, ui.frames / interval_s_, ui.mean_ms, ui.p50_ms, ui.p95_ms, ui.max_ms, infer_fps,
+                t, rss, heap.in_use_mib, heap.held_free_mib, fds, ui.frames, ui.frames / interval_s_, ui.mean_ms, ui.p50_ms, ui.p95_ms, ui.max_ms, infer_fps,
                 s0.mean.backbone, display.draw_ms, static_cast<unsigned long long>(dropped), recording_ ? "  recording" : "");
     std::fflush(stdout);
     if (!last) return;
     timer_.stop();
     plan_timer_.stop();
     summarize(t);
+}
+
+namespace {
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+}
+
+SoakMonitor::MemoryWindow SoakMonitor::memory_of(const std::vector<size_t>& picked) const {
+    std::vector<double> rss, heap;
+    for (size_t i : picked) {
+        rss.push_back(samples_[i].rss);
+        heap.push_back(samples_[i].heap);
+    }
+    return {median(rss), median(heap), int(picked.size())};
+}
+
+SoakMonitor::MemoryWindow SoakMonitor::memory_window(size_t from, double until_t) const {
+    std::vector<size_t> picked;
+    for (size_t i = from; i < samples_.size() && samples_[i].t <= until_t + 0.5; ++i)
+        if (!samples_[i].recording) picked.push_back(i);
+    if (picked.empty()) picked.push_back(from);
+    return memory_of(picked);
+}
+
+SoakMonitor::MemoryWindow SoakMonitor::memory_tail(int count) const {
+    std::vector<size_t> picked;
+    for (size_t i = samples_.size(); i-- > 1 && int(picked.size()) < count;)
+        if (!samples_[i].recording) picked.push_back(i);
+    if (picked.empty()) picked.push_back(samples_.size() - 1);
+    return memory_of(picked);
 }
 
 void SoakMonitor::summarize(double t) {
@@ -146,6 +196,13 @@ void SoakMonitor::summarize(double t) {
         }
     const Sample& b = samples_[base];
     const Sample& end = samples_.back();
+    // Memory is compared as medians, not one report with one report: RSS and the heap move by a few
+    // MiB with the task cycle (each task's outputs, a recording's queued frames) whatever the trend,
+    // and a single unlucky pair of reports made a 3-minute run fail on that. The baseline is the
+    // median of the reports without a recording over the 30 s from the warm-up on; the end is the
+    // median of the last three without one. A leak of a few KiB a frame still moves both medians.
+    const MemoryWindow mem_base = memory_window(base, samples_[base].t + 30);
+    const MemoryWindow mem_end = memory_tail(3);
     // The report nearest 10 minutes, when the run got there.
     const Sample* ten = nullptr;
     for (const Sample& s : samples_)
@@ -162,7 +219,7 @@ void SoakMonitor::summarize(double t) {
         const double d = n * sxx - sx * sx;
         if (n >= 3 && d > 0) slope = (n * sxy - sx * sy) / d;
     }
-    const double growth = end.rss - b.rss;
+    const double growth = mem_end.rss - mem_base.rss;
     std::printf("soak summary: %.0f s; frames inferred %llu (primary %llu, compare %llu), shown %d, dropped %llu; "
                 "UI thread mean %.2f ms max %.2f ms per shown frame; %d task switches, %d recordings (%lld frames, %.1f MiB)\n",
                 t, static_cast<unsigned long long>(processed[0] + processed[1]), static_cast<unsigned long long>(processed[0]),
@@ -172,8 +229,12 @@ void SoakMonitor::summarize(double t) {
     const QString ten_rss = ten ? QString::number(ten->rss, 'f', 1) : QStringLiteral("-");
     const QString ten_fds = ten ? QString::number(ten->fds) : QStringLiteral("-");
     std::printf("soak summary: RSS MiB start %.1f, after warm-up (%.0f s) %.1f, at 10 min %s, end %.1f, peak %.1f; "
-                "growth after warm-up %+.1f MiB, trend %+.2f MiB/min\n",
-                samples_.front().rss, b.t, b.rss, qPrintable(ten_rss), end.rss, peak, growth, slope);
+                "trend after warm-up %+.2f MiB/min\n",
+                samples_.front().rss, b.t, b.rss, qPrintable(ten_rss), end.rss, peak, slope);
+    std::printf("soak summary: medians, RSS MiB %.1f after warm-up (%d reports from %.0f s) and %.1f at the end (last %d), "
+                "growth %+.1f MiB; C heap in use %.1f and %.1f, growth %+.1f MiB\n",
+                mem_base.rss, mem_base.reports, b.t, mem_end.rss, mem_end.reports, growth, mem_base.heap, mem_end.heap,
+                mem_end.heap - mem_base.heap);
     std::printf("soak summary: open files start %d, after warm-up %d, at 10 min %s, end %d\n", samples_.front().fds, b.fds,
                 qPrintable(ten_fds), end.fds);
     int code = 0;

@@ -26,6 +26,15 @@ double rss_mib();
 // Open file descriptors of this process (entries of /proc/self/fd); -1 when unknown.
 int open_fds();
 
+// The C heap of this process (glibc's mallinfo2, over all arenas): what the program holds, and what it
+// freed but the allocator keeps for reuse. RSS can grow while "in use" stays flat (the allocator's
+// free lists fill up); a leak grows "in use". known is false where the C library does not say.
+struct HeapUse {
+    double in_use_mib = 0, held_free_mib = 0;
+    bool known = false;
+};
+HeapUse heap_use();
+
 struct SoakPlan {
     double task_every_s = 0;        // > 0: switch the task (the window's cycle) this often
     double record_on_s = 0;         // > 0: record for this long ...
@@ -53,6 +62,14 @@ private:
     void report(bool last);
     void tick();
     void summarize(double t);
+    // Medians of RSS and heap over some reports (see summarize()).
+    struct MemoryWindow {
+        double rss = 0, heap = 0;
+        int reports = 0;
+    };
+    MemoryWindow memory_of(const std::vector<size_t>& picked) const;
+    MemoryWindow memory_window(size_t from, double until_t) const;   // reports from..until_t, no recording
+    MemoryWindow memory_tail(int count) const;                        // the last `count` with no recording
 
     Pipeline& pipeline_;
     double seconds_, interval_s_;
@@ -60,7 +77,7 @@ private:
     QTimer timer_, plan_timer_;
     QElapsedTimer clock_;
     struct Sample {
-        double t = 0, rss = 0;
+        double t = 0, rss = 0, heap = 0;   // heap: HeapUse::in_use_mib
         int fds = -1;
         bool recording = false;   // a recording was open (its file counts among the handles)
     };

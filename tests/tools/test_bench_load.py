@@ -154,6 +154,8 @@ def test_ratio_lines():
         for v in (ms * 0.9, ms, ms * 5):
             s.add((cond, model, side, "semseg", part), v)
     s.allocs = {("idle", "cpu"): [0, 15], ("loaded", "cpu"): [0, 15], ("idle", "fpga-emu"): [3, 15]}
+    s.gflop = {"base": 1.0, "wide": 4.0}
+    s.peaks = [40.0, 50.0, 60.0]
     text = "\n".join(bvt.ratio_lines(s, ["semseg"], ["cpu", "fpga-emu"], [1, 2], 2, {"base": 64, "wide": 256}))
     want = [
         "load cpu semseg: loaded/idle 2.00x (target <= 2.5x with 2 busy processes, here 2) meets",
@@ -162,6 +164,11 @@ def test_ratio_lines():
         "load fpga-emu semseg: loaded/idle 5.00x (target <= 2.5x with 2 busy processes, here 2) MISSES",
         "idle C=64 semseg: cpu backbone + head 10.00 ms vs pytorch 80.00 ms, speed-up 8.00x (target >= 7.0x) meets",
         "idle C=256 semseg: cpu backbone + head 100.00 ms vs pytorch 200.00 ms, speed-up 2.00x (target >= 2.2x) MISSES",
+        # 1 GFLOP in 10 ms = 100 GFLOP/s; 7x PyTorch's 80 ms needs 87.5 GFLOP/s, past the 50 peak
+        "idle C=64 semseg: 1.00 GFLOP a frame; engine 100.0 GFLOP/s = 200% of the measured FMA peak 50.0; "
+        "7.0x needs 87.5 GFLOP/s = 175% of it (above the peak: not reachable here)",
+        "idle C=256 semseg: 4.00 GFLOP a frame; engine 40.0 GFLOP/s = 80% of the measured FMA peak 50.0; "
+        "2.2x needs 44.0 GFLOP/s = 88% of it\n",
         "idle semseg: fpga-emu backbone 15.00 ms / cpu backbone 8.00 ms = 1.88x (target <= 2.0x) meets",
         "heap allocations per frame after the first, cpu idle: 0.00 (0 in 15 timed frames; target 0) meets",
         "heap allocations per frame after the first, fpga-emu idle: 0.20 (3 in 15 timed frames; target 0) MISSES",
