@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "attention.h"
+#include "fpga/int64_dot.h"
 
 namespace edgemoe::fpga {
 
@@ -30,6 +31,8 @@ void fast_attention(ForEach&& for_each, const int32_t* qkv, int32_t* scores, int
     constexpr int kBlocks = (N + QB - 1) / QB;
     for_each(S::HEADS * kBlocks, [&](int item) {
         const int h = item / kBlocks, q0 = (item % kBlocks) * QB;
+        static_assert(acc_qk_t::width == 64 && 2 * fm_t::frac_bits == acc_qk_t::frac_bits && HD % 8 == 0,
+                      "Q.K sums raw fm_t x fm_t products in a 64-bit accumulator");
         for (int j = 0; j < QB && q0 + j < N; ++j) {
             const int q = q0 + j;
             const int32_t* qr = qkv + size_t(q) * LD + h * HD;
@@ -38,8 +41,8 @@ void fast_attention(ForEach&& for_each, const int32_t* qkv, int32_t* scores, int
             for (int t = 0; t < N; ++t) {
                 const int key = (t + j) % N;   // the kernel's key order: it sets the softmax's bits
                 const int32_t* kr = qkv + size_t(key) * LD + D + h * HD;
-                acc_qk_t acc = 0;
-                for (int c = 0; c < HD; ++c) mac(acc, from_bits<fm_t>(qr[c]), from_bits<fm_t>(kr[c]));
+                // mac() over the head's columns: exact products summed modulo 2^64 (int64_dot.h).
+                const acc_qk_t acc = from_bits<acc_qk_t>(dot_i32_wrap(qr, kr, HD));
                 const fm_t score = acc >> kScaleShift;
                 sc[key] = int32_t(to_bits(score));
                 sm.push(to_bits(score));
@@ -48,21 +51,20 @@ void fast_attention(ForEach&& for_each, const int32_t* qkv, int32_t* scores, int
             int32_t* st = stats + (size_t(h) * N + size_t(q)) * 2;
             st[0] = int32_t(m);
             st[1] = int32_t(inv_s);
-            prob_t p[N];
-            for (int key = 0; key < N; ++key) p[key] = from_bits<prob_t>(softmax_prob(sc[key], m, inv_s));
-            // A.V in blocks of kAvColumns output columns, so that a block's accumulators stay in
-            // registers over all keys (64 of them would not fit AVX2's 16 vector registers).
-            constexpr int kAvColumns = 16;
-            static_assert(HD % kAvColumns == 0, "head width in whole A.V blocks");
-            for (int c0 = 0; c0 < HD; c0 += kAvColumns) {
-                acc_av_t acc[kAvColumns];
-                for (int c = 0; c < kAvColumns; ++c) acc[c] = 0;
-                for (int key = 0; key < N; ++key) {
-                    const int32_t* vr = qkv + size_t(key) * LD + 2 * D + h * HD + c0;
-                    for (int c = 0; c < kAvColumns; ++c) mac(acc[c], p[key], from_bits<fm_t>(vr[c]));
-                }
-                for (int c = 0; c < kAvColumns; ++c) {
-                    const fm_t o = acc[c];
+            int64_t p[N];   // prob_t raw values, below 2^24
+            for (int key = 0; key < N; ++key) p[key] = to_bits(from_bits<prob_t>(softmax_prob(sc[key], m, inv_s)));
+            // A.V in blocks of 16 output columns, whose accumulators (four AVX2 registers) stay in
+            // registers over all keys; each is mac(acc, prob, v) over the keys, modulo 2^64.
+            static_assert(HD % 16 == 0, "head width in whole A.V blocks");
+            static_assert(acc_av_t::width == 64 && prob_t::frac_bits + fm_t::frac_bits == acc_av_t::frac_bits,
+                          "A.V sums raw prob_t x fm_t products in a 64-bit accumulator");
+            for (int c0 = 0; c0 < HD; c0 += 16) {
+                Acc16 acc;
+                for (int key = 0; key < N; ++key) acc.add(p[key], qkv + size_t(key) * LD + 2 * D + h * HD + c0);
+                int64_t raw[16];
+                acc.store(raw);
+                for (int c = 0; c < 16; ++c) {
+                    const fm_t o = from_bits<acc_av_t>(raw[c]);
                     out[size_t(q) * D + h * HD + c0 + c] = int32_t(to_bits(o));
                 }
             }

@@ -1,6 +1,9 @@
 // The panel GEMM's micro-kernels (engine/fpga/panel_gemm.h), each one this CPU runs: the exact
 // integer sum for every row count (full register tiles and every remainder), every output pair,
 // sub-ranges of pairs, strided operands, and operands at the 2^53 bound the fast linear unit allows.
+// Also the emulator attention's exact integer dot products (engine/fpga/int64_dot.h): the vector
+// code against the plain loops and a 128-bit reference, at the extremes of 32-bit values, where
+// the 64-bit sums wrap.
 #include <QtTest>
 
 #include <cstdint>
@@ -8,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "fpga/int64_dot.h"
 #include "fpga/panel_gemm.h"
 
 using namespace edgemoe::fpga;
@@ -46,6 +50,48 @@ struct Problem {
 class TestPanelGemm : public QObject {
     Q_OBJECT
 private slots:
+    void int64_dots_wrap_like_the_hardware() {
+        std::mt19937 rng(7);
+        std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX);
+        const int32_t extremes[] = {INT32_MIN, INT32_MAX, -1, 0, 1, INT32_MIN + 1};
+        for (int trial = 0; trial < 200; ++trial) {
+            const int n = 8 * (1 + trial % 16);   // 8..128 (the head width is 64)
+            std::vector<int32_t> a(size_t(n) + 16), b(size_t(n) + 16);
+            for (size_t i = 0; i < a.size(); ++i) {
+                // every 4th trial all extremes: products of 2^62, sums that wrap many times
+                a[i] = trial % 4 == 0 ? extremes[(i + size_t(trial)) % 6] : any(rng);
+                b[i] = trial % 4 == 0 ? extremes[(i * 5 + 1) % 6] : any(rng);
+            }
+            __int128 ref = 0;
+            for (int i = 0; i < n; ++i) ref += __int128(a[size_t(i)]) * b[size_t(i)];
+            const int64_t want = int64_t(uint64_t(ref));   // modulo 2^64, as the kernel's accumulator
+            QCOMPARE(dot_i32_wrap_plain(a.data(), b.data(), n), want);
+            QCOMPARE(dot_i32_wrap(a.data(), b.data(), n), want);
+            QCOMPARE(dot_i32_wrap(a.data() + 3, b.data() + 5, n), dot_i32_wrap_plain(a.data() + 3, b.data() + 5, n));   // unaligned
+
+            // A.V's 16 columns over n keys, probabilities as the softmax gives them (below 2^24)
+            // and at the limit the struct allows.
+            std::uniform_int_distribution<int64_t> prob(0, trial % 4 == 0 ? int64_t(INT32_MAX) : (int64_t(1) << 24) - 1);
+            Acc16 fast;
+            Acc16Plain plain;
+            __int128 col[16] = {};
+            for (int key = 0; key < n; ++key) {
+                const int64_t p = prob(rng);
+                const int32_t* v = b.data() + (key % 8);
+                fast.add(p, v);
+                plain.add(p, v);
+                for (int c = 0; c < 16; ++c) col[c] += __int128(p) * v[c];
+            }
+            int64_t got[16], got_plain[16];
+            fast.store(got);
+            plain.store(got_plain);
+            for (int c = 0; c < 16; ++c) {
+                QCOMPARE(got_plain[c], int64_t(uint64_t(col[c])));
+                QCOMPARE(got[c], got_plain[c]);
+            }
+        }
+    }
+
     void kernels_are_listed_fastest_first() {
         const auto& ks = panel_gemm_kernels();
         QVERIFY(!ks.empty());
