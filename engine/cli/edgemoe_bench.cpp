@@ -23,6 +23,7 @@
 #include "edgemoe/cycle_model.h"
 #include "edgemoe/resource_model.h"
 #include "peak_flops.h"
+#include "side_by_side.h"
 
 #include "alloc_counter.h"
 #include "busy_load.h"
@@ -51,6 +52,9 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
                    measurements and ended when the timing does (for idle and loaded figures side by
                    side, with PyTorch's, in one run: tools/bench/bench_vs_torch.py --load N)
   --load-seconds S hard bound on each busy process's life (default 600)
+  --side-by-side S after the timing, the listed backends (two or more) each alone for S seconds,
+                   then all at once, each on its own thread as the desktop program's compare mode
+                   runs them (first task): frames/s alone and together, and each one's share
 
 For the fpga backends the kernel's cycle model (edgemoe/cycle_model.h) predicts the FPGA's cycles,
 latency and DRAM traffic for the timed frame's routing, printed next to the measured time, with the
@@ -135,11 +139,23 @@ nlohmann::json print_cycle_estimate(const ModelConfig& cfg, const FrameResult& r
               {"zcu102_bram_share", res.bram_share(zcu)}}}};
 }
 
+// "fpga-emu@avx2": the backend's name, and the emulator's GEMM kernel for this entry.
+cli::SideBySideEntry parse_entry(const std::string& label, const BackendOptions& opts) {
+    const size_t at = label.find('@');
+    cli::SideBySideEntry e{label, label.substr(0, at), opts};
+    if (at != std::string::npos) {
+        if (label.compare(0, at, "fpga-emu") != 0)
+            throw std::invalid_argument("--backend " + label + ": only fpga-emu takes @KERNEL");
+        e.options.emu_gemm = label.substr(at + 1);
+    }
+    return e;
+}
+
 int run(int argc, char** argv) {
     const cli::Args args(argc, argv, {"--help"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
                           "--sysfs-root", "--clock-mhz", "--emu-gemm", "--remote",
-                          "--token-file", "--load", "--load-seconds"});
+                          "--token-file", "--load", "--load-seconds", "--side-by-side"});
     if (args.has("--help")) {
         std::cout << kUsage;
         return 0;
@@ -171,6 +187,9 @@ int run(int argc, char** argv) {
     const double load_seconds = std::stod(args.get("--load-seconds", "600"));
     if (load_count < 0 || load_count > 256) throw std::invalid_argument("--load takes 0 to 256 busy processes");
     if (!(load_seconds > 0)) throw std::invalid_argument("--load-seconds must be positive");
+    const double side_by_side = std::stod(args.get("--side-by-side", "0"));
+    if (side_by_side < 0) throw std::invalid_argument("--side-by-side must not be negative");
+    if (side_by_side > 0 && backends.size() < 2) throw std::invalid_argument("--side-by-side needs two or more backends");
     const cv::Mat frame = first_frame(args.get("--input", default_input_path()));
 
     std::vector<int> tasks;
@@ -215,15 +234,8 @@ int run(int argc, char** argv) {
     // median backbone and head ms per backend and task, for the ratios at the end
     std::vector<std::vector<std::pair<double, double>>> medians;
     for (const std::string& backend : backends) {
-        // "fpga-emu@avx2": the backend's name, and the emulator's GEMM kernel for this entry.
-        const size_t at = backend.find('@');
-        BackendOptions entry = opts;
-        if (at != std::string::npos) {
-            if (backend.compare(0, at, "fpga-emu") != 0)
-                throw std::invalid_argument("--backend " + backend + ": only fpga-emu takes @KERNEL");
-            entry.emu_gemm = backend.substr(at + 1);
-        }
-        FrameRunner runner(model, create_backend(backend.substr(0, at), model, entry));
+        const cli::SideBySideEntry entry = parse_entry(backend, opts);
+        FrameRunner runner(model, create_backend(entry.backend, model, entry.options));
         runner.backend().set_cancel_flag(&cli::interrupted);   // Ctrl-C: the frame gives up, the run stops
         std::cout << "backend   " << backend << ": " << runner.backend().description() << "\n\n";
         nlohmann::json& breport = report["backends"][backend];
@@ -288,6 +300,31 @@ int run(int argc, char** argv) {
             breport["counters"][c.name] = c.value;
         }
         std::cout << "\n";
+    }
+    if (side_by_side > 0) {
+        std::vector<cli::SideBySideEntry> entries;
+        for (const std::string& b : backends) entries.push_back(parse_entry(b, opts));
+        const int task = tasks.front();
+        std::cout << "\nside by side: each backend alone for " << side_by_side << " s, then all at once, each on its "
+                  << "own thread (as compare mode runs them), task " << cfg.tasks[size_t(task)].name
+                  << (load ? ", under the load above" : "") << "\n";
+        const auto figures = cli::run_side_by_side(model, entries, frame, task, side_by_side, cli::interrupted);
+        double sum = 0, least = 1e9;
+        nlohmann::json sj = nlohmann::json::array();
+        for (const auto& f : figures) {
+            std::cout << "  " << std::left << std::setw(18) << f.label << std::right << " alone " << std::setw(7)
+                      << f.alone_fps << " frames/s (" << f.alone_frames << ")   together " << std::setw(7) << f.together_fps
+                      << " frames/s (" << f.together_frames << ")   share " << f.share() << "\n";
+            sum += f.share();
+            least = std::min(least, f.share());
+            sj.push_back({{"backend", f.label}, {"alone_fps", f.alone_fps}, {"together_fps", f.together_fps},
+                          {"alone_frames", f.alone_frames}, {"together_frames", f.together_frames}, {"share", f.share()}});
+        }
+        std::cout << "  shares add up to " << sum << " (1 = the cores split with nothing lost), the least is " << least
+                  << " (an even split of " << figures.size() << " is " << 1.0 / double(figures.size())
+                  << "; near 0 = starved)\n";
+        report["side_by_side"] = {{"seconds", side_by_side}, {"task", cfg.tasks[size_t(task)].name}, {"backends", sj},
+                                  {"share_sum", sum}};
     }
     if (load) {
         // A load that ran out before the timing did makes the figures partly idle ones: say so.

@@ -263,6 +263,32 @@ def test_engine_load(bench):
           p.returncode == 0 and "2 of 2 busy processes ended" in out, seen + out)
 
 
+def test_side_by_side(bench):
+    """edgemoe-bench --side-by-side: every backend alone, then all at once; the figures are its own."""
+    import json
+    import tempfile
+    model = os.path.join(REPO, "tests", "fixtures", "tiny.safetensors")
+    with tempfile.TemporaryDirectory() as tmp:
+        out_json = os.path.join(tmp, "r.json")
+        r = subprocess.run([bench, "--model", model, "--backend", "cpu,fpga-emu", "--frames", "1", "--warmup", "1",
+                            "--side-by-side", "0.5", "--json", out_json], capture_output=True, text=True, timeout=60)
+        check("--side-by-side run exits 0", r.returncode == 0, r.stdout + r.stderr)
+        check("--side-by-side prints the shares", "shares add up to" in r.stdout, r.stdout)
+        sbs = json.load(open(out_json)).get("side_by_side", {}) if r.returncode == 0 else {}
+        rows = sbs.get("backends", [])
+        check("--side-by-side: a row per backend, in order", [b["backend"] for b in rows] == ["cpu", "fpga-emu"], sbs)
+        for b in rows:
+            check("--side-by-side %s: frames alone and together" % b["backend"],
+                  b["alone_frames"] > 0 and b["together_frames"] > 0, b)
+            check("--side-by-side %s: share = together / alone" % b["backend"],
+                  abs(b["share"] - b["together_fps"] / b["alone_fps"]) < 1e-9, b)
+        check("--side-by-side: the sum is the shares'", rows and abs(sbs["share_sum"] - sum(b["share"] for b in rows)) < 1e-9, sbs)
+    r = subprocess.run([bench, "--model", model, "--backend", "cpu", "--side-by-side", "1"], capture_output=True, text=True,
+                       timeout=60)
+    check("--side-by-side with one backend is refused by name",
+          r.returncode == 1 and "--side-by-side needs two or more backends" in r.stderr, r.stdout + r.stderr)
+
+
 def main():
     test_with_block()
     test_exception_and_interrupt()
@@ -272,6 +298,7 @@ def main():
     test_ratio_lines()
     if len(sys.argv) > 1:
         test_engine_load(sys.argv[1])
+        test_side_by_side(sys.argv[1])
         test_end_to_end(sys.argv[1])
     else:
         print("skipped: the end-to-end --load run (no edgemoe-bench given)")
