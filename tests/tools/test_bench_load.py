@@ -146,6 +146,8 @@ def test_ratio_lines():
         ("idle", "base", "fpga-emu", "backbone"): 15.0, ("loaded", "base", "fpga-emu", "backbone"): 90.0,
         ("idle", "base", "pytorch@1", "net"): 100.0, ("loaded", "base", "pytorch@1", "net"): 150.0,
         ("idle", "base", "pytorch@2", "net"): 80.0, ("loaded", "base", "pytorch@2", "net"): 200.0,
+        # the engine on 1 thread (like for like with pytorch@1): 18 -> 27 ms, 1.5x against pytorch's 1.5x
+        ("idle", "base", "cpu@1", "net"): 18.0, ("loaded", "base", "cpu@1", "net"): 27.0,
         ("idle", "wide", "cpu", "net"): 100.0, ("idle", "wide", "pytorch@1", "net"): 300.0,
         ("idle", "wide", "pytorch@2", "net"): 200.0,
     }
@@ -161,6 +163,9 @@ def test_ratio_lines():
         "load cpu semseg: loaded/idle 2.00x (target <= 2.5x with 2 busy processes, here 2) meets",
         # pytorch best: idle 80 (2 threads), loaded 150 (1 thread) -> 1.875x
         "load cpu semseg: slowdown 2.00x vs pytorch's 1.88x, ratio 1.07 (target <= 1) MISSES",
+        "load cpu semseg, both on 1 thread: slowdown 1.50x vs pytorch's 1.50x, ratio 1.00 meets",
+        # pytorch@2 loaded 200 / idle 80 = 2.5x; the engine's own count (2) is "cpu": 2.0x
+        "load cpu semseg, both on 2 threads: slowdown 2.00x vs pytorch's 2.50x, ratio 0.80 meets",
         "load fpga-emu semseg: loaded/idle 5.00x (target <= 2.5x with 2 busy processes, here 2) MISSES",
         "idle C=64 semseg: cpu backbone + head 10.00 ms vs pytorch 80.00 ms, speed-up 8.00x (target >= 7.0x) meets",
         "idle C=256 semseg: cpu backbone + head 100.00 ms vs pytorch 200.00 ms, speed-up 2.00x (target >= 2.2x) MISSES",
@@ -195,13 +200,14 @@ def test_end_to_end(bench):
         for needle in ("load cpu %s: loaded/idle" % task, "load cpu %s: slowdown" % task,
                        "load fpga-emu %s: loaded/idle" % task, "load fpga-emu %s: slowdown" % task,
                        "idle C=16 %s: cpu backbone + head" % task, "idle C=32 %s: cpu backbone + head" % task,
-                       "idle %s: fpga-emu backbone" % task):
+                       "idle %s: fpga-emu backbone" % task, "load cpu %s, both on 1 thread: slowdown" % task,
+                       "load fpga-emu %s, both on 1 thread: slowdown" % task, "idle C=32 %s: " % task):
             check("report has '%s'" % needle, needle in out, out)
     for needle in ("heap allocations per frame after the first, cpu idle",
                    "heap allocations per frame after the first, cpu loaded",
                    "heap allocations per frame after the first, fpga-emu loaded",
                    "busy processes got", "fpga-emu backbone + head", "pytorch 1 thread ", "pytorch 2 threads",
-                   "pytorch best", "C=32 heads (idle only)"):
+                   "pytorch best", "C=32 heads (idle only)", "cpu b+h, 1 thread"):
         check("report has '%s'" % needle, needle in out, out)
 
 

@@ -200,15 +200,18 @@ class Samples:
     def add(self, key, value):
         self.data.setdefault(key, []).append(value)
 
-    def add_engine(self, cond, model, report, frames):
+    def add_engine(self, cond, model, report, frames, side=None):
+        """side: the key the figures go under (default: each backend's name, e.g. "cpu@1" for the
+        like-for-like runs at another thread count; those do not count towards the allocations)."""
         self.peaks.append(report["peak_gflops"])
         self.gflop[model] = report["gflop_per_frame"]
         for backend, b in report["backends"].items():
-            a = self.allocs.setdefault((cond, backend), [0, 0])
+            key = side(backend) if side else backend
+            a = self.allocs.setdefault((cond, backend), [0, 0]) if not side else [0, 0]
             for task, t in b["tasks"].items():
                 bb, hd = t["median_ms"]["backbone"], t["median_ms"]["head"]
-                self.add((cond, model, backend, task, "backbone"), bb)
-                self.add((cond, model, backend, task, "net"), bb + hd)
+                self.add((cond, model, key, task, "backbone"), bb)
+                self.add((cond, model, key, task, "net"), bb + hd)
                 a[0] += t["heap_allocations"]
                 a[1] += frames
 
@@ -227,10 +230,11 @@ def _verdict(ok):
     return "meets" if ok else "MISSES"
 
 
-def ratio_lines(s, tasks, backends, threads, load, head_channels):
+def ratio_lines(s, tasks, backends, threads, load, head_channels, engine_threads=None):
     """The lines issue 14's targets are about, from the medians in `s`. head_channels: {model key: C}
-    ("base" is the model timed idle and loaded; others, e.g. "wide", idle only). Pure: tested on
-    made-up figures."""
+    ("base" is the model timed idle and loaded; others, e.g. "wide", idle only). engine_threads: the
+    engine's own count (default the most of `threads`). Pure: tested on made-up figures."""
+    engine_threads = engine_threads or max(threads)
     lines = []
     for task in tasks:
         tb_idle, tb_load = s.torch_best("idle", "base", task, threads), s.torch_best("loaded", "base", task, threads)
@@ -242,6 +246,19 @@ def ratio_lines(s, tasks, backends, threads, load, head_channels):
                          % (b, task, slow, LOAD_TARGET, load, _verdict(slow <= LOAD_TARGET)))
             lines.append("load %s %s: slowdown %.2fx vs pytorch's %.2fx, ratio %.2f (target <= 1) %s"
                          % (b, task, slow, torch_slow, slow / torch_slow, _verdict(slow <= torch_slow)))
+            # Like for like: the engine at each thread count PyTorch was timed loaded with. A program
+            # on fewer threads than cores gets a bigger share of them beside busy processes (1 thread
+            # among 3 runnable on 2 cores gets 2/3 of a core; 2 among 4 get 1 core between them), so
+            # PyTorch's best count decides what its slowdown means.
+            for th in threads:
+                side = b if th == engine_threads else "%s@%d" % (b, th)
+                e_idle, e_load = s.median("idle", "base", side, task), s.median("loaded", "base", side, task)
+                t_idle, t_load = s.median("idle", "base", "pytorch@%d" % th, task), s.median("loaded", "base", "pytorch@%d" % th, task)
+                if None in (e_idle, e_load, t_idle, t_load):
+                    continue
+                es, ts = e_load / e_idle, t_load / t_idle
+                lines.append("load %s %s, both on %d thread%s: slowdown %.2fx vs pytorch's %.2fx, ratio %.2f %s"
+                             % (b, task, th, "" if th == 1 else "s", es, ts, es / ts, _verdict(es <= ts)))
     for model, channels in sorted(head_channels.items()):
         target = SPEEDUP_TARGETS.get(channels)
         for task in tasks:
@@ -281,6 +298,10 @@ def table_lines(s, tasks, backends, threads, wide):
     for b in backends:
         rows.append(("%s backbone + head" % b, "base", b, "net"))
         rows.append(("%s backbone" % b, "base", b, "backbone"))
+    for b in backends:   # the like-for-like runs at other thread counts
+        for th in threads:
+            if any(k[1] == "base" and k[2] == "%s@%d" % (b, th) for k in s.data):
+                rows.append(("%s b+h, %d thread%s" % (b, th, "" if th == 1 else "s"), "base", "%s@%d" % (b, th), "net"))
     def torch_rows(model):
         return [("pytorch %d thread%s" % (th, "" if th == 1 else "s"), model, "pytorch@%d" % th, "net")
                 for th in threads if any(k[1] == model and k[2] == "pytorch@%d" % th for k in s.data)]
@@ -355,6 +376,15 @@ def load_main(args):
             s.add_engine(cond, "base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
                                                   args.bench, ",".join(backends)), args.frames)
             progress("round %d %s: engine" % (r + 1, cond), t0)
+            # The engine at the other thread counts too, for the like-for-like slowdown lines.
+            for th in threads:
+                if th == engine_threads or args.no_like_for_like:
+                    continue
+                t0 = time.monotonic()
+                s.add_engine(cond, "base", run_engine(models["base"], th, args.frames, args.warmup, args.bench,
+                                                      ",".join(backends)), args.frames,
+                             side=lambda backend, th=th: "%s@%d" % (backend, th))
+                progress("round %d %s: engine on %d threads" % (r + 1, cond, th), t0)
             for th in (threads if cond == "idle" else loaded_torch_threads()):
                 t0 = time.monotonic()
                 for task, ms in torch_models["base"].time(th, args.frames, args.warmup).items():
@@ -390,7 +420,7 @@ def load_main(args):
         for line in table_lines(s, tasks, backends, threads, args.wide_heads):
             print(line)
         print()
-        for line in ratio_lines(s, tasks, backends, threads, args.load, head_channels):
+        for line in ratio_lines(s, tasks, backends, threads, args.load, head_channels, engine_threads):
             print(line)
 
 
@@ -412,6 +442,8 @@ def main():
                       help="also time idle with heads this wide, random (default 256; 0: skip)")
     load.add_argument("--torch-all-threads", action="store_true",
                       help="time PyTorch loaded at every count of --threads (default: the count fastest idle)")
+    load.add_argument("--no-like-for-like", action="store_true",
+                      help="skip timing the engine at the other counts of --threads (the like-for-like lines)")
     load.add_argument("--load-seconds", type=float, default=120,
                       help="hard bound on each busy process's life (default 120 s)")
     args = ap.parse_args()
