@@ -4,7 +4,8 @@
 
 namespace edgemoe::cli {
 
-// GFLOP/s (one FMA = 2 flops) summed over `threads` threads, measured for about `seconds`.
+// GFLOP/s (one FMA = 2 flops) summed over `threads` threads: the fastest of a few short trials
+// that take about `seconds` together.
 double measure_peak_gflops(int threads, double seconds = 0.3);
 
 }  // namespace edgemoe::cli
