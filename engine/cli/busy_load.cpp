@@ -65,6 +65,16 @@ int BusyLoad::ended() {
     return n;
 }
 
+void BusyLoad::pause() {
+    for (size_t i = 0; i < pids_.size(); ++i)
+        if (!reaped_[i]) kill(pids_[i], SIGSTOP);
+}
+
+void BusyLoad::resume() {
+    for (size_t i = 0; i < pids_.size(); ++i)
+        if (!reaped_[i]) kill(pids_[i], SIGCONT);
+}
+
 void BusyLoad::stop() {
     for (size_t i = 0; i < pids_.size(); ++i)
         if (!reaped_[i]) kill(pids_[i], SIGKILL);

@@ -23,6 +23,11 @@ public:
     // How many have already exited (their time bound ran out): not 0 means the load did not last
     // the whole measurement.
     int ended();
+    // Stops (SIGSTOP) and continues (SIGCONT) every one still running: edgemoe-bench --interleave
+    // takes idle and loaded frames in turn with the same processes, so a slow spell of a shared
+    // machine falls on both alike. A stopped one still dies with the benchmark (SIGKILL ends it).
+    void pause();
+    void resume();
     // Kills and reaps every one still running. Idempotent.
     void stop();
 

@@ -52,6 +52,9 @@ const char* kUsage = R"(usage: edgemoe-bench [options]
                    measurements and ended when the timing does (for idle and loaded figures side by
                    side, with PyTorch's, in one run: tools/bench/bench_vs_torch.py --load N)
   --load-seconds S hard bound on each busy process's life (default 600)
+  --interleave     with --load: idle and loaded frames in turn (the busy processes stopped and
+                   continued around each frame), so the loaded/idle ratio of each backend and task
+                   comes from one stretch of time, however a shared machine's speed drifts
   --side-by-side S after the timing, the listed backends (two or more) each alone for S seconds,
                    then all at once, each on its own thread as the desktop program's compare mode
                    runs them (first task): frames/s alone and together, and each one's share
@@ -152,7 +155,7 @@ cli::SideBySideEntry parse_entry(const std::string& label, const BackendOptions&
 }
 
 int run(int argc, char** argv) {
-    const cli::Args args(argc, argv, {"--help"},
+    const cli::Args args(argc, argv, {"--help", "--interleave"},
                          {"--model", "--input", "--task", "--backend", "--threads", "--frames", "--warmup", "--json",
                           "--sysfs-root", "--clock-mhz", "--emu-gemm", "--remote",
                           "--token-file", "--load", "--load-seconds", "--side-by-side"});
@@ -187,6 +190,8 @@ int run(int argc, char** argv) {
     const double load_seconds = std::stod(args.get("--load-seconds", "600"));
     if (load_count < 0 || load_count > 256) throw std::invalid_argument("--load takes 0 to 256 busy processes");
     if (!(load_seconds > 0)) throw std::invalid_argument("--load-seconds must be positive");
+    const bool interleave = args.has("--interleave");
+    if (interleave && load_count == 0) throw std::invalid_argument("--interleave needs --load N");
     const double side_by_side = std::stod(args.get("--side-by-side", "0"));
     if (side_by_side < 0) throw std::invalid_argument("--side-by-side must not be negative");
     if (side_by_side > 0 && backends.size() < 2) throw std::invalid_argument("--side-by-side needs two or more backends");
@@ -255,18 +260,25 @@ int run(int argc, char** argv) {
             // Heap allocations are counted over the per-frame path only (the frame and its energy
             // bookkeeping), not over this benchmark's own record keeping.
             long allocs = 0;
+            MetricsLog idle_log(cfg.name, cfg.trained, backend);   // --interleave: the idle frames
             for (long i = 0; i < frames; ++i) {
-                stop_if_interrupted();
-                const long before = cli::heap_allocations();
-                energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
-                runner.run(frame, t, result);
-                mark.end = std::chrono::steady_clock::now();
-                mark.ops = gflop * 1e9;
-                attribution.add_frame(mark);
-                attribution.poll(ignore);
-                allocs += cli::heap_allocations() - before;
-                log.add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+                for (int phase = 0; phase < (interleave ? 2 : 1); ++phase) {
+                    // --interleave: an idle frame (busy processes stopped), then a loaded one.
+                    const bool idle_frame = interleave && phase == 0;
+                    if (interleave) idle_frame ? load->pause() : load->resume();
+                    stop_if_interrupted();
+                    const long before = cli::heap_allocations();
+                    energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
+                    runner.run(frame, t, result);
+                    mark.end = std::chrono::steady_clock::now();
+                    mark.ops = gflop * 1e9;
+                    attribution.add_frame(mark);
+                    attribution.poll(ignore);
+                    allocs += cli::heap_allocations() - before;
+                    (idle_frame ? idle_log : log).add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+                }
             }
+            if (interleave) load->resume();
             auto med = [&](double StageTimes::*s) { return log.percentile(s, 0.5); };
             auto p90 = [&](double StageTimes::*s) { return log.percentile(s, 0.9); };
             const double net_ms = med(&StageTimes::backbone) + med(&StageTimes::head);
@@ -285,7 +297,17 @@ int run(int argc, char** argv) {
             }
             std::cout << "  effective     " << gflops << " GFLOP/s (backbone + head) = " << 100 * gflops / peak
                       << "% of measured peak\n"
-                      << "  heap allocations during the " << frames << " timed frames: " << allocs << "\n\n";
+                      << "  heap allocations during the " << frames * (interleave ? 2 : 1) << " timed frames: " << allocs
+                      << "\n";
+            if (interleave) {
+                const double idle_bb = idle_log.percentile(&StageTimes::backbone, 0.5);
+                const double idle_net = idle_bb + idle_log.percentile(&StageTimes::head, 0.5);
+                std::cout << "  interleaved   idle frames: backbone " << idle_bb << " ms, backbone + head " << idle_net
+                          << " ms; loaded/idle " << med(&StageTimes::backbone) / idle_bb << "x backbone, "
+                          << net_ms / idle_net << "x backbone + head\n";
+                tj["idle_median_ms"] = {{"backbone", idle_bb}, {"head", idle_net - idle_bb}};
+            }
+            std::cout << "\n";
             tj["effective_gflops"] = gflops;
             tj["heap_allocations"] = allocs;
             if (backend.rfind("fpga", 0) == 0) tj["predicted_fpga"] = print_cycle_estimate(cfg, result, clock_mhz);

@@ -262,6 +262,24 @@ def test_engine_load(bench):
     check("edgemoe-bench --load: normal end, rc 0", p.returncode == 0, seen + out)
     check("edgemoe-bench --load: normal end ends them", pids and all_gone(pids, 0.5), pids)
 
+    # --interleave: the busy processes are stopped and continued around frames; killed (even while
+    # stopped) they still die with the benchmark, and a normal run prints each idle/loaded ratio.
+    p, pids, seen = _start_bench(bench, ["--frames", "100000", "--interleave"])
+    time.sleep(0.5)
+    p.kill()
+    p.communicate()
+    check("SIGKILLed edgemoe-bench --interleave: its (maybe stopped) busy processes die with it",
+          pids and all_gone(pids, 2), pids)
+    p, pids, seen = _start_bench(bench, ["--frames", "4", "--interleave", "--backend", "cpu,fpga-emu"])
+    out, _ = p.communicate(timeout=60)
+    check("edgemoe-bench --interleave: rc 0 and a loaded/idle line per backend",
+          p.returncode == 0 and out.count("interleaved   idle frames:") == 2 and "loaded/idle" in out, seen + out)
+    check("edgemoe-bench --interleave: its busy processes end with it", pids and all_gone(pids, 0.5), pids)
+    r = subprocess.run([bench, "--model", os.path.join(REPO, "tests", "fixtures", "tiny.safetensors"), "--interleave"],
+                       capture_output=True, text=True, timeout=60)
+    check("--interleave without --load is refused by name", r.returncode == 1 and "--interleave needs --load" in r.stderr,
+          r.stdout + r.stderr)
+
     # A bound shorter than the timing: the busy processes end by themselves, and the bench says so.
     p, pids, seen = _start_bench(bench, ["--frames", "100", "--backend", "fpga-emu", "--load-seconds", "0.05"])
     out, _ = p.communicate(timeout=60)
