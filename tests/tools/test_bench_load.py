@@ -211,6 +211,24 @@ def test_end_to_end(bench):
         check("report has '%s'" % needle, needle in out, out)
 
 
+def test_end_to_end_interleaved(bench):
+    """The same with --interleave: idle and loaded frames in turn, every ratio line still printed."""
+    model = os.path.join(REPO, "tests", "fixtures", "tiny.safetensors")
+    cmd = [sys.executable, os.path.join(REPO, "tools", "bench", "bench_vs_torch.py"), "--bench", bench,
+           "--model", model, "--load", "2", "--rounds", "1", "--frames", "1", "--warmup", "1",
+           "--threads", "1,2", "--wide-heads", "32", "--load-seconds", "60", "--interleave"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        out, rc = r.stdout + r.stderr, r.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = str(e), None
+    check("--load --interleave run exits 0", rc == 0, out)
+    for needle in ("idle and loaded frames in turn", "load cpu semseg: loaded/idle", "load fpga-emu depth: slowdown",
+                   "load cpu semseg, both on 1 thread: slowdown", "idle semseg: fpga-emu backbone",
+                   "heap allocations per frame after the first, fpga-emu interleaved", "cpu b+h, 1 thread"):
+        check("interleaved report has '%s'" % needle, needle in out, out)
+
+
 def _ppid(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -324,6 +342,7 @@ def main():
         test_engine_load(sys.argv[1])
         test_side_by_side(sys.argv[1])
         test_end_to_end(sys.argv[1])
+        test_end_to_end_interleaved(sys.argv[1])
     else:
         print("skipped: the end-to-end --load run (no edgemoe-bench given)")
     print("%d failure(s)" % len(failures))

@@ -145,6 +145,29 @@ class TorchModel:
         return result
 
 
+    def time_interleaved(self, threads, frames, warmup, load):
+        """{task: (idle ms, loaded ms)}, medians of frames taken in turn: `load` (a started
+        busy_load.BusyLoad) paused for each idle frame and resumed for each loaded one, so both
+        figures come from the same stretch of time (see edgemoe-bench --interleave)."""
+        self.set_threads(threads)
+        result = {}
+        with torch.inference_mode():
+            for t, name in enumerate(self.tasks):
+                times = ([], [])
+                load.resume()
+                for i in range(warmup):
+                    self.model(self.x, t)
+                for i in range(2 * frames):
+                    loaded = i % 2
+                    load.resume() if loaded else load.pause()
+                    t0 = time.perf_counter()
+                    self.model(self.x, t)
+                    times[loaded].append((time.perf_counter() - t0) * 1e3)
+                load.resume()
+                result[name] = (statistics.median(times[0]), statistics.median(times[1]))
+        return result
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -164,12 +187,12 @@ def time_torch(path, threads, frames, warmup):
     return TorchModel(path).time(threads, frames, warmup)
 
 
-def run_engine(path, threads, frames, warmup, bench, backends="cpu"):
+def run_engine(path, threads, frames, warmup, bench, backends="cpu", extra=()):
     """edgemoe-bench's JSON report for one run of the given backends (comma-separated)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.json")
         subprocess.run([bench, "--model", path, "--threads", str(threads), "--frames", str(frames),
-                        "--warmup", str(warmup), "--backend", backends, "--json", out],
+                        "--warmup", str(warmup), "--backend", backends, "--json", out] + list(extra),
                        check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             return json.load(f)
@@ -200,18 +223,31 @@ class Samples:
     def add(self, key, value):
         self.data.setdefault(key, []).append(value)
 
-    def add_engine(self, cond, model, report, frames, side=None):
+    def add_engine_interleaved(self, model, report, frames, side=None):
+        """An edgemoe-bench --interleave report: its loaded medians as "loaded", its idle ones as
+        "idle" (each condition had `frames` frames)."""
+        idle = json.loads(json.dumps(report))
+        for b in idle["backends"].values():
+            for t in b["tasks"].values():
+                t["median_ms"] = t["idle_median_ms"]
+        # the allocations were counted over both kinds of frame: reported once, as "interleaved"
+        self.add_engine("interleaved", model, report, 2 * frames, side, timings=False)
+        self.add_engine("loaded", model, report, frames, side, allocs=False)
+        self.add_engine("idle", model, idle, frames, side, allocs=False)
+
+    def add_engine(self, cond, model, report, frames, side=None, allocs=True, timings=True):
         """side: the key the figures go under (default: each backend's name, e.g. "cpu@1" for the
         like-for-like runs at another thread count; those do not count towards the allocations)."""
         self.peaks.append(report["peak_gflops"])
         self.gflop[model] = report["gflop_per_frame"]
         for backend, b in report["backends"].items():
             key = side(backend) if side else backend
-            a = self.allocs.setdefault((cond, backend), [0, 0]) if not side else [0, 0]
+            a = self.allocs.setdefault((cond, backend), [0, 0]) if allocs and not side else [0, 0]
             for task, t in b["tasks"].items():
                 bb, hd = t["median_ms"]["backbone"], t["median_ms"]["head"]
-                self.add((cond, model, key, task, "backbone"), bb)
-                self.add((cond, model, key, task, "net"), bb + hd)
+                if timings:
+                    self.add((cond, model, key, task, "backbone"), bb)
+                    self.add((cond, model, key, task, "net"), bb + hd)
                 a[0] += t["heap_allocations"]
                 a[1] += frames
 
@@ -364,8 +400,12 @@ def load_main(args):
             idle = {th: s.median("idle", "base", "pytorch@%d" % th, tasks[0]) for th in threads}
             return [min((th for th in threads if idle[th] is not None), key=idle.get)]
 
-        print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
-              "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
+        if args.interleave:
+            print("%d rounds; in each, idle and loaded frames in turn with %d busy processes (stopped for each idle "
+                  "frame), %d of each per task after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
+        else:
+            print("%d rounds, idle and with %d busy processes alternating (order flipped each round), "
+                  "%d timed frames per task each after %d warm-up" % (args.rounds, args.load, args.frames, args.warmup))
 
         def progress(what, t0):
             # to stderr, so a slow part shows itself while the run goes on (the report is stdout)
@@ -399,7 +439,45 @@ def load_main(args):
                         s.add((cond, "wide", "pytorch@%d" % th, task, "net"), ms)
                 progress("round %d %s: C=%d heads, engine and pytorch" % (r + 1, cond, args.wide_heads), t0)
 
+        def measure_interleaved(r):
+            # Every figure of a round from idle and loaded frames taken in turn (see --interleave).
+            extra = ["--load", str(args.load), "--interleave", "--load-seconds", str(args.load_seconds)]
+            t0 = time.monotonic()
+            s.add_engine_interleaved("base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
+                                                        args.bench, ",".join(backends), extra), args.frames)
+            progress("round %d interleaved: engine" % (r + 1), t0)
+            for th in threads:
+                if th == engine_threads or args.no_like_for_like:
+                    continue
+                t0 = time.monotonic()
+                s.add_engine_interleaved("base", run_engine(models["base"], th, args.frames, args.warmup, args.bench,
+                                                            ",".join(backends), extra), args.frames,
+                                         side=lambda backend, th=th: "%s@%d" % (backend, th))
+                progress("round %d interleaved: engine on %d threads" % (r + 1, th), t0)
+            with busy_load.BusyLoad(args.load, max_seconds=args.load_seconds) as load:
+                for th in threads:
+                    t0 = time.monotonic()
+                    for task, (idle_ms, loaded_ms) in torch_models["base"].time_interleaved(
+                            th, args.frames, args.warmup, load).items():
+                        s.add(("idle", "base", "pytorch@%d" % th, task, "net"), idle_ms)
+                        s.add(("loaded", "base", "pytorch@%d" % th, task, "net"), loaded_ms)
+                    progress("round %d interleaved: pytorch %d threads" % (r + 1, th), t0)
+                if any(p.poll() is not None for p in load.procs):
+                    raise RuntimeError("a busy process ended before the loaded measurement did: "
+                                       "raise --load-seconds (now %g)" % args.load_seconds)
+            if args.wide_heads:
+                t0 = time.monotonic()
+                s.add_engine("idle", "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
+                                                        args.bench, "cpu"), args.frames)
+                for th in threads:
+                    for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
+                        s.add(("idle", "wide", "pytorch@%d" % th, task, "net"), ms)
+                progress("round %d idle: C=%d heads, engine and pytorch" % (r + 1, args.wide_heads), t0)
+
         for r in range(args.rounds):
+            if args.interleave:
+                measure_interleaved(r)
+                continue
             for cond in (("idle", "loaded") if r % 2 == 0 else ("loaded", "idle")):
                 if cond == "idle":
                     measure(cond, r)
@@ -412,9 +490,11 @@ def load_main(args):
                         raise RuntimeError("a busy process ended before the loaded measurement did: "
                                            "raise --load-seconds (now %g)" % args.load_seconds)
                     busy_share.append(busy_load.busy_cpu_seconds(load.pids()) / (time.monotonic() - t0) / args.load)
-        print("busy processes got %.2f of a core each while loaded (median over rounds); engine's measured "
-              "FMA peak %.1f GFLOP/s on %d threads (the best of the run's, %.1f-%.1f); run took %.0f s"
-              % (statistics.median(busy_share), max(s.peaks), engine_threads, min(s.peaks), max(s.peaks),
+        print("%s; engine's measured FMA peak %.1f GFLOP/s on %d threads (the best of the run's, %.1f-%.1f); "
+              "run took %.0f s"
+              % ("busy processes got %.2f of a core each while loaded (median over rounds)" % statistics.median(busy_share)
+                 if busy_share else "idle and loaded frames interleaved (busy processes stopped for each idle one)",
+                 max(s.peaks), engine_threads, min(s.peaks), max(s.peaks),
                  time.monotonic() - t_start))
         print()
         for line in table_lines(s, tasks, backends, threads, args.wide_heads):
@@ -442,6 +522,9 @@ def main():
                       help="also time idle with heads this wide, random (default 256; 0: skip)")
     load.add_argument("--torch-all-threads", action="store_true",
                       help="time PyTorch loaded at every count of --threads (default: the count fastest idle)")
+    load.add_argument("--interleave", action="store_true",
+                      help="idle and loaded frames in turn within each run (the busy processes stopped for each "
+                           "idle frame): every ratio from one stretch of time, for a machine whose speed drifts")
     load.add_argument("--no-like-for-like", action="store_true",
                       help="skip timing the engine at the other counts of --threads (the like-for-like lines)")
     load.add_argument("--load-seconds", type=float, default=120,

@@ -65,6 +65,23 @@ class BusyLoad:
     def pids(self):
         return [p.pid for p in self.procs]
 
+    def _signal(self, sig):
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    os.kill(p.pid, sig)
+                except ProcessLookupError:
+                    pass
+
+    def pause(self):
+        """SIGSTOP every busy process (--interleave: an idle frame between loaded ones). A stopped
+        process still dies by stop(), by its parent's death (SIGKILL) and after resume() by its bound."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self):
+        """SIGCONT every busy process."""
+        self._signal(signal.SIGCONT)
+
     def stop(self):
         """Kill every busy process and reap it (so no zombie is left either). Idempotent."""
         for p in self.procs:
