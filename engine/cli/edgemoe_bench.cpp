@@ -265,17 +265,18 @@ int run(int argc, char** argv) {
                 for (int phase = 0; phase < (interleave ? 2 : 1); ++phase) {
                     // --interleave: an idle frame (busy processes stopped), then a loaded one.
                     const bool idle_frame = interleave && phase == 0;
+                    const long index = interleave ? 2 * i + phase : i;   // the frame's place in the run
                     if (interleave) idle_frame ? load->pause() : load->resume();
                     stop_if_interrupted();
                     const long before = cli::heap_allocations();
-                    energy::FrameMark mark{stream, i, std::chrono::steady_clock::now()};
+                    energy::FrameMark mark{stream, index, std::chrono::steady_clock::now()};
                     runner.run(frame, t, result);
                     mark.end = std::chrono::steady_clock::now();
                     mark.ops = gflop * 1e9;
                     attribution.add_frame(mark);
                     attribution.poll(ignore);
                     allocs += cli::heap_allocations() - before;
-                    (idle_frame ? idle_log : log).add({i, cfg.tasks[size_t(t)].name, result.times, {}});
+                    (idle_frame ? idle_log : log).add({index, cfg.tasks[size_t(t)].name, result.times, {}});
                 }
             }
             if (interleave) load->resume();
