@@ -201,7 +201,8 @@ def test_end_to_end(bench):
                        "load fpga-emu %s: loaded/idle" % task, "load fpga-emu %s: slowdown" % task,
                        "idle C=16 %s: cpu backbone + head" % task, "idle C=32 %s: cpu backbone + head" % task,
                        "idle %s: fpga-emu backbone" % task, "load cpu %s, both on 1 thread: slowdown" % task,
-                       "load fpga-emu %s, both on 1 thread: slowdown" % task, "idle C=32 %s: " % task):
+                       "load fpga-emu %s, both on 1 thread: slowdown" % task, "idle C=32 %s: " % task,
+                       "load cpu %s, both on 2 threads: slowdown" % task):
             check("report has '%s'" % needle, needle in out, out)
     for needle in ("heap allocations per frame after the first, cpu idle",
                    "heap allocations per frame after the first, cpu loaded",

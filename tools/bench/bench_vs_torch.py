@@ -31,6 +31,7 @@ backbone against cpu's, and the heap allocations per frame after the warm-up (ed
 """
 
 import argparse
+import copy
 import json
 import os
 import signal
@@ -226,7 +227,7 @@ class Samples:
     def add_engine_interleaved(self, model, report, frames, side=None):
         """An edgemoe-bench --interleave report: its loaded medians as "loaded", its idle ones as
         "idle" (each condition had `frames` frames)."""
-        idle = json.loads(json.dumps(report))
+        idle = copy.deepcopy(report)
         for b in idle["backends"].values():
             for t in b["tasks"].values():
                 t["median_ms"] = t["idle_median_ms"]
@@ -392,10 +393,12 @@ def load_main(args):
         busy_share = []
         t_start = time.monotonic()
         # PyTorch idle: every count of --threads, every round (its best is the fastest median).
-        # Loaded: the count fastest idle so far (the rounds start idle), so a round stays short;
-        # --torch-all-threads times every count loaded too.
+        # Loaded: every count too, for the like-for-like lines; with --no-like-for-like only the count
+        # fastest idle so far (a shorter round) unless --torch-all-threads.
         def loaded_torch_threads():
-            if args.torch_all_threads:
+            # The like-for-like lines pair the engine and PyTorch at each count, so both are timed loaded
+            # at each (the fastest idle count could be either; picking one left the other's line out).
+            if args.torch_all_threads or not args.no_like_for_like:
                 return threads
             idle = {th: s.median("idle", "base", "pytorch@%d" % th, tasks[0]) for th in threads}
             return [min((th for th in threads if idle[th] is not None), key=idle.get)]
@@ -411,49 +414,47 @@ def load_main(args):
             # to stderr, so a slow part shows itself while the run goes on (the report is stdout)
             print("  %s %.1f s" % (what, time.monotonic() - t0), file=sys.stderr, flush=True)
 
-        def measure(cond, r):
-            t0 = time.monotonic()
-            s.add_engine(cond, "base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
-                                                  args.bench, ",".join(backends)), args.frames)
-            progress("round %d %s: engine" % (r + 1, cond), t0)
-            # The engine at the other thread counts too, for the like-for-like slowdown lines.
+        def time_engine_runs(r, label, add, extra=()):
+            """The engine at its own thread count, then at PyTorch's other counts (the like-for-like
+            lines); add(report, side) files each report (side: None, or the key maker for "cpu@1")."""
             for th in threads:
-                if th == engine_threads or args.no_like_for_like:
+                if th != engine_threads and args.no_like_for_like:
                     continue
                 t0 = time.monotonic()
-                s.add_engine(cond, "base", run_engine(models["base"], th, args.frames, args.warmup, args.bench,
-                                                      ",".join(backends)), args.frames,
-                             side=lambda backend, th=th: "%s@%d" % (backend, th))
-                progress("round %d %s: engine on %d threads" % (r + 1, cond, th), t0)
+                side = None if th == engine_threads else (lambda backend, th=th: "%s@%d" % (backend, th))
+                add(run_engine(models["base"], th, args.frames, args.warmup, args.bench, ",".join(backends), extra), side)
+                progress("round %d %s: engine on %d threads" % (r + 1, label, th), t0)
+
+        def measure_wide(r):
+            t0 = time.monotonic()
+            s.add_engine("idle", "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
+                                                    args.bench, "cpu"), args.frames)
+            for th in threads:
+                for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
+                    s.add(("idle", "wide", "pytorch@%d" % th, task, "net"), ms)
+            progress("round %d idle: C=%d heads, engine and pytorch" % (r + 1, args.wide_heads), t0)
+
+        def check_load_lasted(load):
+            # The load must have lasted the whole measurement, or the figures are not loaded ones.
+            if any(p.poll() is not None for p in load.procs):
+                raise RuntimeError("a busy process ended before the loaded measurement did: "
+                                   "raise --load-seconds (now %g)" % args.load_seconds)
+
+        def measure(cond, r):
+            time_engine_runs(r, cond, lambda report, side: s.add_engine(cond, "base", report, args.frames, side))
             for th in (threads if cond == "idle" else loaded_torch_threads()):
                 t0 = time.monotonic()
                 for task, ms in torch_models["base"].time(th, args.frames, args.warmup).items():
                     s.add((cond, "base", "pytorch@%d" % th, task, "net"), ms)
                 progress("round %d %s: pytorch %d threads" % (r + 1, cond, th), t0)
             if cond == "idle" and args.wide_heads:
-                t0 = time.monotonic()
-                s.add_engine(cond, "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
-                                                      args.bench, "cpu"), args.frames)
-                for th in threads:
-                    for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
-                        s.add((cond, "wide", "pytorch@%d" % th, task, "net"), ms)
-                progress("round %d %s: C=%d heads, engine and pytorch" % (r + 1, cond, args.wide_heads), t0)
+                measure_wide(r)
 
         def measure_interleaved(r):
             # Every figure of a round from idle and loaded frames taken in turn (see --interleave).
             extra = ["--load", str(args.load), "--interleave", "--load-seconds", str(args.load_seconds)]
-            t0 = time.monotonic()
-            s.add_engine_interleaved("base", run_engine(models["base"], engine_threads, args.frames, args.warmup,
-                                                        args.bench, ",".join(backends), extra), args.frames)
-            progress("round %d interleaved: engine" % (r + 1), t0)
-            for th in threads:
-                if th == engine_threads or args.no_like_for_like:
-                    continue
-                t0 = time.monotonic()
-                s.add_engine_interleaved("base", run_engine(models["base"], th, args.frames, args.warmup, args.bench,
-                                                            ",".join(backends), extra), args.frames,
-                                         side=lambda backend, th=th: "%s@%d" % (backend, th))
-                progress("round %d interleaved: engine on %d threads" % (r + 1, th), t0)
+            time_engine_runs(r, "interleaved",
+                             lambda report, side: s.add_engine_interleaved("base", report, args.frames, side), extra)
             with busy_load.BusyLoad(args.load, max_seconds=args.load_seconds) as load:
                 for th in threads:
                     t0 = time.monotonic()
@@ -462,17 +463,9 @@ def load_main(args):
                         s.add(("idle", "base", "pytorch@%d" % th, task, "net"), idle_ms)
                         s.add(("loaded", "base", "pytorch@%d" % th, task, "net"), loaded_ms)
                     progress("round %d interleaved: pytorch %d threads" % (r + 1, th), t0)
-                if any(p.poll() is not None for p in load.procs):
-                    raise RuntimeError("a busy process ended before the loaded measurement did: "
-                                       "raise --load-seconds (now %g)" % args.load_seconds)
+                check_load_lasted(load)
             if args.wide_heads:
-                t0 = time.monotonic()
-                s.add_engine("idle", "wide", run_engine(models["wide"], engine_threads, args.frames, args.warmup,
-                                                        args.bench, "cpu"), args.frames)
-                for th in threads:
-                    for task, ms in torch_models["wide"].time(th, args.frames, args.warmup).items():
-                        s.add(("idle", "wide", "pytorch@%d" % th, task, "net"), ms)
-                progress("round %d idle: C=%d heads, engine and pytorch" % (r + 1, args.wide_heads), t0)
+                measure_wide(r)
 
         for r in range(args.rounds):
             if args.interleave:
@@ -485,10 +478,7 @@ def load_main(args):
                 with busy_load.BusyLoad(args.load, max_seconds=args.load_seconds) as load:
                     t0 = time.monotonic()
                     measure(cond, r)
-                    # The load must have lasted the whole measurement, or the figures are not loaded ones.
-                    if any(p.poll() is not None for p in load.procs):
-                        raise RuntimeError("a busy process ended before the loaded measurement did: "
-                                           "raise --load-seconds (now %g)" % args.load_seconds)
+                    check_load_lasted(load)
                     busy_share.append(busy_load.busy_cpu_seconds(load.pids()) / (time.monotonic() - t0) / args.load)
         print("%s; engine's measured FMA peak %.1f GFLOP/s on %d threads (the best of the run's, %.1f-%.1f); "
               "run took %.0f s"
@@ -521,7 +511,8 @@ def main():
     load.add_argument("--wide-heads", type=int, default=256,
                       help="also time idle with heads this wide, random (default 256; 0: skip)")
     load.add_argument("--torch-all-threads", action="store_true",
-                      help="time PyTorch loaded at every count of --threads (default: the count fastest idle)")
+                      help="time PyTorch loaded at every count of --threads also with --no-like-for-like "
+                           "(default then: the count fastest idle)")
     load.add_argument("--interleave", action="store_true",
                       help="idle and loaded frames in turn within each run (the busy processes stopped for each "
                            "idle frame): every ratio from one stretch of time, for a machine whose speed drifts")
